@@ -1,0 +1,25 @@
+"""Names the lab's DAGs share: connection ids, bucket, schemas, S3 keys.
+
+One small module next to the DAGs, so that every DAG reads the same values and a learner changes
+them in one place. Each value can be overridden by an environment variable. Endpoints and secrets
+are deliberately absent: they live in Airflow connections (rendered by ``lab.config``), so these
+DAG files run unchanged against the local lab and against real AWS.
+"""
+
+import os
+
+# The course's Airflow connection ids.
+MYSQL_CONN_ID = os.environ.get("LAB_MYSQL_CONN_ID", "mysql_conn_id")
+AWS_CONN_ID = os.environ.get("LAB_AWS_CONN_ID", "aws_conn_id")
+REDSHIFT_CONN_ID = os.environ.get("LAB_REDSHIFT_CONN_ID", "redshift_dev_db")
+
+# Where the data lives: the MySQL database of the OLTP tables (`prod` in the course),
+# the bucket the exports land in, and the warehouse schema the course calls {schema}.
+SOURCE_DATABASE = os.environ.get("LAB_SOURCE_DATABASE", "prod")
+S3_BUCKET = os.environ.get("LAB_S3_BUCKET", "nps-lab")
+WAREHOUSE_SCHEMA = os.environ.get("LAB_WAREHOUSE_SCHEMA", "raw_data")
+
+# The course's object key for the full refresh: "{schema}-nps". COPY treats a key as a prefix,
+# so the per-day exports live under their own top-level folder, where this prefix cannot reach them.
+NPS_FULL_REFRESH_KEY = f"{WAREHOUSE_SCHEMA}-nps"
+DAILY_KEY_FOLDER = "daily"

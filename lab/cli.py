@@ -1,0 +1,43 @@
+"""`lab`: the lab's command line. Each subcommand lives in the module that does its job."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Each module defines register(subparsers), which adds its subcommands and sets `handler`.
+COMMAND_MODULES = ("lab.selftest", "seed.commands", "lab.stack", "lab.check")
+
+
+class UsageError(Exception):
+    """A problem with the user's input or environment, reported as one line without a traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lab", description="Run the MySQL -> S3 -> Redshift lab.")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args) or 0
+    except UsageError as error:
+        print(f"lab {args.command}: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

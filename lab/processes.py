@@ -1,0 +1,158 @@
+"""Start, watch and stop the lab's background processes (S3 server, Redshift emulator, Airflow, Jupyter).
+
+Shared by `lab up` and the test fixtures, so the tests start each piece exactly as a learner's lab does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_answers(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+class StartupError(RuntimeError):
+    """A process died or never became ready; the message names it and its log."""
+
+
+@dataclass
+class ManagedProcess:
+    """One background process with its own log file and process group."""
+
+    name: str
+    popen: subprocess.Popen
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def wait_until(self, ready: Callable[[], bool], timeout: float) -> None:
+        """Block until ``ready()`` is true; raise StartupError if the process exits or time runs out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.popen.poll() is not None:
+                raise StartupError(
+                    f"{self.name} exited with code {self.popen.returncode}; log {self.log_path}:\n"
+                    + self.log_tail()
+                )
+            if ready():
+                return
+            time.sleep(0.1)
+        raise StartupError(
+            f"{self.name} was not ready after {timeout:.0f} s; log {self.log_path}:\n" + self.log_tail()
+        )
+
+    def stop(self, timeout: float = 15) -> None:
+        stop_process_group(self.pid, timeout)
+        if self.popen.poll() is None:
+            self.popen.wait(timeout=timeout)
+
+
+def start(
+    name: str,
+    command: Sequence[str],
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> ManagedProcess:
+    """Start ``command`` in a new process group, its output appended to ``log_path``."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        popen = subprocess.Popen(
+            list(command),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            cwd=cwd,
+            start_new_session=True,
+        )
+    return ManagedProcess(name, popen, log_path)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop_process_group(pid: int, timeout: float = 15) -> None:
+    """SIGTERM the group led by ``pid``, then SIGKILL whatever is left after ``timeout`` seconds."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pid, 0)
+            except ProcessLookupError:
+                return
+            _reap(pid)
+            time.sleep(0.1)
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def start_moto(port: int, log_path: Path) -> ManagedProcess:
+    """moto's S3-compatible server on 127.0.0.1:``port``."""
+    process = start(
+        "s3 (moto_server)", [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], log_path
+    )
+    process.wait_until(lambda: port_answers("127.0.0.1", port), timeout=30)
+    return process
+
+
+def start_redshift_emulator(
+    port: int,
+    upstream_url: str,
+    s3_endpoint: str | None,
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+) -> ManagedProcess:
+    """The Redshift emulator on 127.0.0.1:``port`` in front of the PostgreSQL at ``upstream_url``."""
+    command = [str(VENV_BIN / "redshift-emulator"), "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--upstream", upstream_url]
+    if s3_endpoint:
+        command += ["--s3-endpoint-url", s3_endpoint]
+    process = start("redshift emulator", command, log_path, env=env)
+    process.wait_until(lambda: port_answers("127.0.0.1", port), timeout=30)
+    return process

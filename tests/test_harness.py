@@ -1,0 +1,63 @@
+"""The test harness itself: real MySQL, real S3 over HTTP, and a clear failure when a server is missing."""
+
+import csv
+import io
+from datetime import datetime
+
+import pytest
+
+from lab import processes
+from tests.services import ServiceMissing, database_servers, mysql_connect
+
+COURSE_NPS_DDL = """
+CREATE TABLE {database}.nps (
+    id INT NOT NULL AUTO_INCREMENT primary key,
+    created_at timestamp,
+    score smallint
+)
+"""
+
+
+def test_prod_nps_round_trips_through_s3_as_csv(mysql_url, source_database, s3, bucket):
+    rows = [
+        (datetime(2024, 1, 1, 9, 30), 9),
+        (datetime(2024, 1, 1, 17, 5), 3),
+        (datetime(2024, 1, 2, 8, 0), 10),
+    ]
+    with mysql_connect(mysql_url, source_database, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(COURSE_NPS_DDL.format(database=source_database))
+        cur.executemany("INSERT INTO nps (created_at, score) VALUES (%s, %s)", rows)
+        cur.execute("SELECT id, created_at, score FROM nps ORDER BY id")
+        source = cur.fetchall()
+        cur.execute("DROP TABLE nps")
+
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(source)
+    s3.put_object(Bucket=bucket, Key="harness/nps.csv", Body=buffer.getvalue().encode())
+
+    body = s3.get_object(Bucket=bucket, Key="harness/nps.csv")["Body"].read().decode()
+    read_back = [
+        (int(i), datetime.fromisoformat(ts), int(score)) for i, ts, score in csv.reader(io.StringIO(body))
+    ]
+    assert read_back == list(source)
+    assert [row[0] for row in read_back] == [1, 2, 3]
+
+
+def test_missing_mysql_fails_with_what_to_start(monkeypatch):
+    closed_port = processes.free_port()
+    monkeypatch.setenv("LAB_MYSQL_URL", f"mysql://root@127.0.0.1:{closed_port}")
+    with pytest.raises(ServiceMissing) as failure, database_servers():
+        pass
+    message = str(failure.value)
+    assert f"127.0.0.1:{closed_port}" in message
+    assert "mariadbd" in message and "LAB_MYSQL_URL" in message
+    assert "PostgreSQL does not answer" not in message
+
+
+def test_missing_postgres_fails_with_what_to_start(monkeypatch):
+    closed_port = processes.free_port()
+    monkeypatch.setenv("LAB_POSTGRES_URL", f"postgresql://postgres@127.0.0.1:{closed_port}/postgres")
+    with pytest.raises(ServiceMissing) as failure, database_servers():
+        pass
+    assert f"127.0.0.1:{closed_port}" in str(failure.value)
+    assert "pg_ctlcluster" in str(failure.value)
