@@ -99,8 +99,9 @@ class Settings:
             },
             lab_settings.AWS_CONN_ID: {
                 "conn_type": "aws",
-                "login": self.aws_access_key_id,
-                "password": self.aws_secret_access_key,
+                # Empty keys: the hook falls back to boto3's credential chain (environment, ~/.aws, role).
+                **({"login": self.aws_access_key_id} if self.aws_access_key_id else {}),
+                **({"password": self.aws_secret_access_key} if self.aws_secret_access_key else {}),
                 "extra": aws_extra,
             },
             lab_settings.REDSHIFT_CONN_ID: {
@@ -120,38 +121,93 @@ class Settings:
 
     def aws_environment(self) -> dict[str, str]:
         """Standard AWS variables for boto3, the AWS CLI and the Redshift emulator."""
-        env = {
-            "AWS_ACCESS_KEY_ID": self.aws_access_key_id,
-            "AWS_SECRET_ACCESS_KEY": self.aws_secret_access_key,
-            "AWS_DEFAULT_REGION": self.aws_region,
-        }
+        env = {"AWS_DEFAULT_REGION": self.aws_region}
+        if self.aws_access_key_id:
+            env["AWS_ACCESS_KEY_ID"] = self.aws_access_key_id
+            env["AWS_SECRET_ACCESS_KEY"] = self.aws_secret_access_key
         if self.s3_endpoint:
             env["AWS_ENDPOINT_URL_S3"] = self.s3_endpoint
         return env
 
 
+# Per profile, the value of each LAB_* variable that is not set. `None` means "no default: must be set".
+# `lab` is the local lab; `aws` points the very same DAGs at a real bucket and a real Redshift cluster.
+PROFILE_DEFAULTS: dict[str, dict[str, str | None]] = {
+    "lab": {
+        "LAB_MYSQL_URL": "mysql://root@127.0.0.1:3306",
+        "LAB_POSTGRES_URL": "postgresql://postgres@127.0.0.1:5432",
+        "LAB_REDSHIFT_URL": "postgresql://awsuser:Lab-Redshift-1@127.0.0.1:5439/dev",
+        "LAB_S3_ENDPOINT": "http://127.0.0.1:4566",
+        "LAB_S3_BUCKET": lab_settings.S3_BUCKET,
+        "LAB_AWS_ACCESS_KEY_ID": "test",
+        "LAB_AWS_SECRET_ACCESS_KEY": "test",
+        "LAB_AWS_REGION": "us-east-1",
+        "LAB_REDSHIFT_SSL": "false",
+    },
+    "aws": {
+        "LAB_MYSQL_URL": "mysql://root@127.0.0.1:3306",
+        "LAB_POSTGRES_URL": "postgresql://postgres@127.0.0.1:5432",
+        # e.g. postgresql://awsuser:PASSWORD@my-cluster.abc123.us-east-1.redshift.amazonaws.com:5439/dev
+        "LAB_REDSHIFT_URL": None,
+        # Real S3 needs no endpoint override; set one only for a VPC endpoint or another S3-compatible store.
+        "LAB_S3_ENDPOINT": "",
+        # Bucket names are global: the learner's own bucket, never a shared default.
+        "LAB_S3_BUCKET": None,
+        # Empty keys mean boto3's own chain (environment, ~/.aws, instance role) supplies credentials.
+        "LAB_AWS_ACCESS_KEY_ID": "",
+        "LAB_AWS_SECRET_ACCESS_KEY": "",
+        "LAB_AWS_REGION": "us-east-1",
+        "LAB_REDSHIFT_SSL": "true",
+    },
+}
+ENV_FILE = REPO_ROOT / ".env"
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of a git-ignored .env file (blank lines and # comments skipped)."""
+    if not path.is_file():
+        return {}
+    values = {}
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep:
+            raise ValueError(f"{path}:{number}: expected KEY=VALUE, got {line!r}")
+        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("\"'")
+    return values
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings of the profile named by LAB_PROFILE (default ``lab``)."""
-    env = os.environ if environ is None else environ
+    """Read the settings of the profile named by LAB_PROFILE (default ``lab``).
+
+    Values come from the environment, then the git-ignored ``.env`` file, then the profile's defaults.
+    With an explicit ``environ`` (tests), ``.env`` is not read.
+    """
+    env = {**read_env_file(ENV_FILE), **os.environ} if environ is None else dict(environ)
     profile = env.get("LAB_PROFILE", "lab")
-    if profile != "lab":
-        raise ValueError(f"unknown LAB_PROFILE {profile!r}; known profiles: lab")
-    source_database = env.get("LAB_SOURCE_DATABASE", lab_settings.SOURCE_DATABASE)
+    if profile not in PROFILE_DEFAULTS:
+        raise ValueError(f"unknown LAB_PROFILE {profile!r}; known profiles: {', '.join(PROFILE_DEFAULTS)}")
+    values = {**PROFILE_DEFAULTS[profile], **{k: v for k, v in env.items() if k.startswith("LAB_")}}
+    missing = sorted(name for name, value in values.items() if value is None)
+    if missing:
+        raise ValueError(
+            f"profile {profile!r} needs {', '.join(missing)}: "
+            f"set them in the environment or in {ENV_FILE.name}"
+        )
+    source_database = values.get("LAB_SOURCE_DATABASE", lab_settings.SOURCE_DATABASE)
     return Settings(
         profile=profile,
-        mysql=DatabaseUrl.parse(env.get("LAB_MYSQL_URL", "mysql://root@127.0.0.1:3306"), 3306).with_database(
-            source_database
-        ),
-        postgres=DatabaseUrl.parse(env.get("LAB_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432"), 5432),
-        redshift=DatabaseUrl.parse(
-            env.get("LAB_REDSHIFT_URL", "postgresql://awsuser:Lab-Redshift-1@127.0.0.1:5439/dev"), 5439
-        ),
-        s3_endpoint=env.get("LAB_S3_ENDPOINT", "http://127.0.0.1:4566"),
-        aws_access_key_id=env.get("LAB_AWS_ACCESS_KEY_ID", "test"),
-        aws_secret_access_key=env.get("LAB_AWS_SECRET_ACCESS_KEY", "test"),
-        aws_region=env.get("LAB_AWS_REGION", "us-east-1"),
-        aws_role_arn=env.get("LAB_AWS_ROLE_ARN") or None,
-        redshift_ssl=False,
-        bucket=env.get("LAB_S3_BUCKET", lab_settings.S3_BUCKET),
-        warehouse_schema=env.get("LAB_WAREHOUSE_SCHEMA", lab_settings.WAREHOUSE_SCHEMA),
+        mysql=DatabaseUrl.parse(values["LAB_MYSQL_URL"], 3306).with_database(source_database),
+        postgres=DatabaseUrl.parse(values["LAB_POSTGRES_URL"], 5432),
+        redshift=DatabaseUrl.parse(values["LAB_REDSHIFT_URL"], 5439),
+        s3_endpoint=values["LAB_S3_ENDPOINT"] or None,
+        aws_access_key_id=values["LAB_AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=values["LAB_AWS_SECRET_ACCESS_KEY"],
+        aws_region=values["LAB_AWS_REGION"],
+        aws_role_arn=values.get("LAB_AWS_ROLE_ARN") or None,
+        redshift_ssl=values["LAB_REDSHIFT_SSL"].lower() in ("1", "true", "yes"),
+        bucket=values["LAB_S3_BUCKET"],
+        warehouse_schema=values.get("LAB_WAREHOUSE_SCHEMA", lab_settings.WAREHOUSE_SCHEMA),
     )
