@@ -79,6 +79,12 @@ class Settings:
     redshift_ssl: bool
     bucket: str = lab_settings.S3_BUCKET
     warehouse_schema: str = lab_settings.WAREHOUSE_SCHEMA
+    # The lab's own servers (lab.stack): where they listen, and the learner's way in.
+    airflow_port: int = 8080  # Airflow's api-server: UI and REST API
+    airflow_database: str = "airflow"  # Airflow's metadata database, on the PostgreSQL server above
+    jupyter_port: int = 8888
+    jupyter_token: str = "nps-lab"
+    bind_host: str = "127.0.0.1"  # 0.0.0.0 inside a container, where compose publishes on 127.0.0.1
 
     def airflow_connections(self) -> dict[str, str]:
         """The course's three Airflow connections as ``AIRFLOW_CONN_<ID>`` environment variables."""
@@ -132,21 +138,29 @@ class Settings:
 
 # Per profile, the value of each LAB_* variable that is not set. `None` means "no default: must be set".
 # `lab` is the local lab; `aws` points the very same DAGs at a real bucket and a real Redshift cluster.
+_SHARED_DEFAULTS: dict[str, str | None] = {
+    "LAB_MYSQL_URL": "mysql://root@127.0.0.1:3306",
+    "LAB_POSTGRES_URL": "postgresql://postgres@127.0.0.1:5432",
+    "LAB_AWS_REGION": "us-east-1",
+    # The lab's own servers (lab.stack): Airflow's api-server (UI and REST API) and JupyterLab.
+    "LAB_AIRFLOW_PORT": "8080",
+    "LAB_AIRFLOW_DATABASE": "airflow",
+    "LAB_JUPYTER_PORT": "8888",
+    "LAB_JUPYTER_TOKEN": "nps-lab",
+    "LAB_BIND_HOST": "127.0.0.1",
+}
 PROFILE_DEFAULTS: dict[str, dict[str, str | None]] = {
     "lab": {
-        "LAB_MYSQL_URL": "mysql://root@127.0.0.1:3306",
-        "LAB_POSTGRES_URL": "postgresql://postgres@127.0.0.1:5432",
+        **_SHARED_DEFAULTS,
         "LAB_REDSHIFT_URL": "postgresql://awsuser:Lab-Redshift-1@127.0.0.1:5439/dev",
         "LAB_S3_ENDPOINT": "http://127.0.0.1:4566",
         "LAB_S3_BUCKET": lab_settings.S3_BUCKET,
         "LAB_AWS_ACCESS_KEY_ID": "test",
         "LAB_AWS_SECRET_ACCESS_KEY": "test",
-        "LAB_AWS_REGION": "us-east-1",
         "LAB_REDSHIFT_SSL": "false",
     },
     "aws": {
-        "LAB_MYSQL_URL": "mysql://root@127.0.0.1:3306",
-        "LAB_POSTGRES_URL": "postgresql://postgres@127.0.0.1:5432",
+        **_SHARED_DEFAULTS,
         # e.g. postgresql://awsuser:PASSWORD@my-cluster.abc123.us-east-1.redshift.amazonaws.com:5439/dev
         "LAB_REDSHIFT_URL": None,
         # Real S3 needs no endpoint override; set one only for a VPC endpoint or another S3-compatible store.
@@ -156,7 +170,6 @@ PROFILE_DEFAULTS: dict[str, dict[str, str | None]] = {
         # Empty keys mean boto3's own chain (environment, ~/.aws, instance role) supplies credentials.
         "LAB_AWS_ACCESS_KEY_ID": "",
         "LAB_AWS_SECRET_ACCESS_KEY": "",
-        "LAB_AWS_REGION": "us-east-1",
         "LAB_REDSHIFT_SSL": "true",
     },
 }
@@ -210,4 +223,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         redshift_ssl=values["LAB_REDSHIFT_SSL"].lower() in ("1", "true", "yes"),
         bucket=values["LAB_S3_BUCKET"],
         warehouse_schema=values.get("LAB_WAREHOUSE_SCHEMA", lab_settings.WAREHOUSE_SCHEMA),
+        airflow_port=int(values["LAB_AIRFLOW_PORT"]),
+        airflow_database=values["LAB_AIRFLOW_DATABASE"],
+        jupyter_port=int(values["LAB_JUPYTER_PORT"]),
+        jupyter_token=values["LAB_JUPYTER_TOKEN"],
+        bind_host=values["LAB_BIND_HOST"],
     )

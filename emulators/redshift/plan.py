@@ -16,7 +16,7 @@ class S3Credentials:
     ``iam_role`` is accepted (Redshift assumes it); the emulator then uses its ambient credentials.
     """
 
-    access_key_id: str | None = None
+    access_key_id: str | None = field(default=None, repr=False)
     secret_access_key: str | None = field(default=None, repr=False)
     session_token: str | None = field(default=None, repr=False)
     iam_role: str | None = None
@@ -40,9 +40,9 @@ class CopyFromS3:
     format: str = "text"
     delimiter: str = "|"
     quote: str = '"'
-    null_as: str = "\\N"
+    null_as: str | None = None  # None: Redshift's default for the format
     empty_as_null: bool = False
-    blanks_as_null: bool = False
+    escape: bool = False  # text format: backslash escapes (Redshift's ESCAPE option)
     date_format: str | None = None
     time_format: str | None = None
 

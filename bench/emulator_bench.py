@@ -1,0 +1,178 @@
+"""How much the Redshift emulator costs, measured side by side in one run.
+
+1. Load 1,000,000 nps rows: COPY from S3 through the emulator vs. the same CSV with COPY FROM STDIN
+   straight into the same PostgreSQL (target: emulator >= 0.8 of direct speed).
+2. The emulator's peak RSS (VmHWM) over its life, which includes that load (target: < 120 MB).
+3. SELECT 1 round trips through the emulator vs. direct (target: throughput ratio >= 0.7).
+
+Run: .venv/bin/python bench/emulator_bench.py
+It starts its own S3 server (moto) and emulator with lab.processes, in a throwaway PostgreSQL database
+that it drops at the end. LAB_POSTGRES_URL chooses the PostgreSQL server (default: local, postgres).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import boto3
+import psycopg2
+
+from lab import processes
+from lab.config import DatabaseUrl
+
+ROWS = 1_000_000
+ROUND_TRIPS = 5_000
+REPEATS = 2  # each side is measured this many times, alternately; the best time counts
+NPS_DDL = "CREATE TABLE {table} (id INT NOT NULL primary key, created_at timestamp, score smallint)"
+AWS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+def nps_csv(rows: int) -> bytes:
+    rng = random.Random(7)
+    start = 1_704_067_200  # 2024-01-01
+    lines = (
+        f"{n},{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(start + n * 17))},{rng.randrange(11)}\n"
+        for n in range(1, rows + 1)
+    )
+    return "".join(lines).encode()
+
+
+def connect(url: DatabaseUrl):
+    conn = psycopg2.connect(
+        host=url.host, port=url.port, user=url.user, password=url.password, dbname=url.database
+    )
+    conn.autocommit = True
+    return conn
+
+
+def timed(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def round_trips_per_second(url: DatabaseUrl) -> float:
+    conn = connect(url)
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1")
+        seconds = timed(lambda: [cur.execute("SELECT 1") or cur.fetchall() for _ in range(ROUND_TRIPS)])
+    conn.close()
+    return ROUND_TRIPS / seconds
+
+
+def peak_rss_mb(pid: int) -> tuple[float, float]:
+    """(VmHWM, VmRSS) of ``pid`` in MB."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line
+    )
+    return int(fields["VmHWM"].split()[0]) / 1024, int(fields["VmRSS"].split()[0]) / 1024
+
+
+def main() -> None:
+    server = DatabaseUrl.parse(
+        os.environ.get("LAB_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432"), 5432
+    )
+    database = f"emulator_bench_{uuid.uuid4().hex[:8]}"
+    admin = connect(server.with_database("postgres"))
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{database}"')
+    logs = Path(tempfile.mkdtemp(prefix="emulator-bench-"))
+    s3_port, emulator_port = processes.free_port(), processes.free_port()
+    moto = processes.start_moto(s3_port, logs / "moto.log")
+    endpoint = f"http://127.0.0.1:{s3_port}"
+    emulator = None
+    try:
+        upstream = server.with_database(database)
+        emulator = processes.start_redshift_emulator(
+            emulator_port, str(upstream), endpoint, logs / "emulator.log", env=AWS
+        )
+        through_emulator = DatabaseUrl(
+            "postgresql", upstream.user, upstream.password, "127.0.0.1", emulator_port, database
+        )
+
+        print(f"generating {ROWS:,} nps rows ...", flush=True)
+        data = nps_csv(ROWS)
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+            region_name="us-east-1",
+        )
+        s3.create_bucket(Bucket="emulator-bench")
+        s3.put_object(Bucket="emulator-bench", Key="nps.csv", Body=data)
+        print(f"CSV: {len(data) / 1e6:.1f} MB in s3://emulator-bench/nps.csv", flush=True)
+
+        direct_conn, emulator_conn = connect(upstream), connect(through_emulator)
+        with direct_conn.cursor() as cur:
+            cur.execute(NPS_DDL.format(table="nps_direct"))
+            cur.execute(NPS_DDL.format(table="nps_emulator"))
+        rss_before = peak_rss_mb(emulator.pid)[1]
+
+        def load_direct() -> None:
+            with direct_conn.cursor() as cur:
+                cur.execute("TRUNCATE nps_direct")
+                cur.copy_expert("COPY nps_direct FROM STDIN WITH (FORMAT csv)", io.BytesIO(data))
+
+        def load_through_emulator() -> None:
+            with emulator_conn.cursor() as cur:
+                cur.execute("TRUNCATE nps_emulator")
+                cur.execute(
+                    "COPY nps_emulator FROM 's3://emulator-bench/nps.csv'"
+                    " credentials 'aws_access_key_id=bench;aws_secret_access_key=bench' csv"
+                )
+
+        direct_times, emulator_times = [], []
+        for _ in range(REPEATS):
+            direct_times.append(timed(load_direct))
+            emulator_times.append(timed(load_through_emulator))
+        with direct_conn.cursor() as cur:
+            cur.execute("SELECT (SELECT count(*) FROM nps_direct), (SELECT count(*) FROM nps_emulator)")
+            counts = cur.fetchone()
+        assert counts == (ROWS, ROWS), f"row counts after the loads: {counts}"
+        peak, _ = peak_rss_mb(emulator.pid)
+        direct_conn.close()
+        emulator_conn.close()
+
+        direct_rate, emulator_rate = [], []
+        for _ in range(REPEATS):
+            direct_rate.append(round_trips_per_second(upstream))
+            emulator_rate.append(round_trips_per_second(through_emulator))
+
+        best_direct, best_emulator = min(direct_times), min(emulator_times)
+        rate_direct, rate_emulator = max(direct_rate), max(emulator_rate)
+        print()
+        print(f"load {ROWS:,} rows, COPY FROM STDIN direct:     {best_direct:6.2f} s  ({fmt(direct_times)})")
+        print(
+            f"load {ROWS:,} rows, COPY from S3 via emulator: {best_emulator:6.2f} s  ({fmt(emulator_times)})"
+        )
+        print(
+            f"load speed ratio (direct s / emulator s): {best_direct / best_emulator:.2f}  (target >= 0.80)"
+        )
+        print(
+            f"emulator RSS before the loads {rss_before:.1f} MB, peak VmHWM {peak:.1f} MB  (target < 120 MB)"
+        )
+        print(f"SELECT 1 round trips direct:       {rate_direct:7.0f}/s  ({fmt(direct_rate, 0)})")
+        print(f"SELECT 1 round trips via emulator: {rate_emulator:7.0f}/s  ({fmt(emulator_rate, 0)})")
+        print(f"round-trip throughput ratio: {rate_emulator / rate_direct:.2f}  (target >= 0.70)")
+    finally:
+        if emulator is not None:
+            emulator.stop()
+        moto.stop()
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        admin.close()
+
+
+def fmt(values: list[float], digits: int = 2) -> str:
+    return ", ".join(f"{value:.{digits}f}" for value in values)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""`redshift-emulator`: the Redshift emulator's command line.
+
+Every flag falls back to an environment variable, so docker-compose and `lab up` configure it the
+same way; the S3 endpoint also honours the standard AWS variables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+
+from emulators.redshift.server import ServerConfig, serve
+from lab.config import DatabaseUrl, redact
+
+
+def parse_args(
+    argv: list[str] | None = None, environ: dict[str, str] | None = None
+) -> tuple[ServerConfig, str]:
+    """(the server's settings, the log level) from flags, else the environment, else defaults."""
+    env = os.environ if environ is None else environ
+    parser = argparse.ArgumentParser(
+        prog="redshift-emulator",
+        description="Redshift's dialect on the PostgreSQL wire protocol, in front of a real PostgreSQL.",
+    )
+    parser.add_argument(
+        "--host", default=env.get("REDSHIFT_EMULATOR_HOST", "127.0.0.1"), help="address to listen on"
+    )
+    parser.add_argument(
+        "--port", type=int, default=int(env.get("REDSHIFT_EMULATOR_PORT", "5439")), help="port to listen on"
+    )
+    parser.add_argument(
+        "--upstream",
+        default=env.get("REDSHIFT_EMULATOR_UPSTREAM", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        help="PostgreSQL URL: where to connect, and the login of the emulator's own bookkeeping connection",
+    )
+    parser.add_argument(
+        "--s3-endpoint-url",
+        default=env.get("REDSHIFT_EMULATOR_S3_ENDPOINT_URL")
+        or env.get("AWS_ENDPOINT_URL_S3")
+        or env.get("AWS_ENDPOINT_URL"),
+        help="S3 endpoint for COPY and UNLOAD (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, real AWS)",
+    )
+    parser.add_argument(
+        "--log-level", default=env.get("REDSHIFT_EMULATOR_LOG_LEVEL", "WARNING"), help="e.g. INFO, DEBUG"
+    )
+    args = parser.parse_args(argv)
+    try:
+        upstream = DatabaseUrl.parse(args.upstream, 5432)
+    except ValueError as error:
+        parser.error(f"--upstream: {error}")
+    if upstream.scheme not in ("postgresql", "postgres"):
+        parser.error(f"--upstream must be a postgresql:// URL, not {redact(args.upstream)}")
+    return ServerConfig(args.host, args.port, upstream, args.s3_endpoint_url or None), args.log_level.upper()
+
+
+def main(argv: list[str] | None = None) -> int:
+    config, log_level = parse_args(argv)
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        import uvloop  # faster event loop: fewer microseconds per forwarded message
+    except ImportError:
+        runner = asyncio.run
+    else:
+        runner = uvloop.run
+    try:
+        runner(serve(config))
+    except OSError as error:
+        print(f"redshift-emulator: cannot listen on {config.host}:{config.port}: {error}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,245 @@
+"""Redshift SQL -> the SQL PostgreSQL receives, statement by statement, token by token.
+
+Pure functions: no I/O, no state. What changes:
+- `#name` (a Redshift session temporary table) becomes the quoted identifier "#name"; `CREATE TABLE #t`
+  and `SELECT ... INTO #t` create it TEMP, as Redshift does (r_CREATE_TABLE_NEW.html: "a table name
+  beginning with '#' indicates a temporary table").
+- COPY from S3 becomes `COPY ... FROM STDIN` fed by the loader, UNLOAD becomes `COPY (query) TO STDOUT`
+  written by the unloader (copy_options.py holds the parameter rules).
+- Redshift-only table attributes (DISTSTYLE, DISTKEY, SORTKEY, ENCODE, BACKUP) are dropped: they tune
+  storage, not results. IDENTITY(seed, step), GETDATE() and SYSDATE get their PostgreSQL spelling.
+Literals, comments, dollar-quoted bodies and quoted identifiers are never changed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from emulators.redshift.copy_options import copy_from_stdin_sql, copy_to_stdout_sql, parse_copy, parse_unload
+from emulators.redshift.plan import CopyFromS3, Rewritten, UnloadToS3
+from emulators.redshift.tokens import (
+    DOLLAR,
+    HASH,
+    INSIGNIFICANT,
+    NUMBER,
+    QIDENT,
+    SEMI,
+    STRING,
+    WORD,
+    WS,
+    Token,
+    quote_hash_name,
+    split_statements,
+    tokenize,
+)
+
+# Every statement passes through rewrite(); substring tests on the lower-cased text (far cheaper than a
+# case-insensitive regex) let the plain ones through untouched.
+_MAY_NEED_REWRITING = (
+    "#", "copy", "unload", "distkey", "diststyle", "sortkey", "encode", "backup", "identity", "getdate",
+    "sysdate", "credentials", "access_key", "session_token", "password",
+)  # fmt: skip
+_SYSTEM_TABLES = ("stl_load_errors", "sys_query_history", "stl_query", "sys_load_error_detail")
+_SECRET_WORDS = re.compile(r"credentials|access_key|session_token|password|token=", re.IGNORECASE)
+_SECRET_IN_LITERAL = re.compile(r"aws_secret_access_key|aws_access_key_id|token\s*=|password", re.IGNORECASE)
+_SECRET_OPTIONS = frozenset(
+    ("CREDENTIALS", "ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "SESSION_TOKEN", "PASSWORD")
+)
+MASK = "'***'"
+
+_TEMP_WORDS = frozenset(("GLOBAL", "LOCAL", "TEMP", "TEMPORARY", "UNLOGGED"))
+# r_CREATE_TABLE_NEW.html: distribution, sort key, compression and backup attributes.
+_DISTSTYLES = frozenset(("EVEN", "KEY", "ALL", "AUTO"))
+# r_GETDATE.html: the start of the current statement, to the second; r_SYSDATE.html: the start of the
+# current transaction. Both are timestamps without time zone in the session time zone.
+_GETDATE = "CAST(date_trunc('second', statement_timestamp()) AS timestamp)"
+_SYSDATE = "CAST(transaction_timestamp() AS timestamp)"
+
+
+def rewrite(sql: str) -> Rewritten:
+    """The client's SQL as PostgreSQL must receive it; raises RedshiftError for refused input."""
+    lowered = sql.lower()
+    touches_system_tables = any(name in lowered for name in _SYSTEM_TABLES)
+    if not any(word in lowered for word in _MAY_NEED_REWRITING):
+        return Rewritten(sql, (), sql, touches_system_tables)
+    tokens = tokenize(sql)
+    pieces: list[str] = []
+    actions: list[CopyFromS3 | UnloadToS3 | None] = []
+    for statement in split_statements(tokens):
+        text, is_copy, action = _rewrite_statement(statement)
+        pieces.append(text)
+        if is_copy:
+            actions.append(action)
+    return Rewritten("".join(pieces), tuple(actions), _mask(tokens), touches_system_tables)
+
+
+def mask_secrets(sql: str) -> str:
+    """``sql`` with credentials and passwords replaced by '***', for anything that may reach a log."""
+    if not _SECRET_WORDS.search(sql):
+        return sql
+    return _mask(tokenize(sql))
+
+
+def _mask(tokens: list[Token]) -> str:
+    out = []
+    previous_words: list[str] = []
+    for token in tokens:
+        text = token.text
+        if token.kind in (STRING, DOLLAR) and (
+            _SECRET_IN_LITERAL.search(text) or (previous_words and previous_words[-1] in _SECRET_OPTIONS)
+        ):
+            text = MASK
+        out.append(text)
+        if token.kind not in INSIGNIFICANT and token.upper != "AS":
+            previous_words = [token.upper]
+    return "".join(out)
+
+
+def _rewrite_statement(tokens: list[Token]) -> tuple[str, bool, CopyFromS3 | UnloadToS3 | None]:
+    """(PostgreSQL text, whether PostgreSQL will run it as a COPY, the emulator's part in that COPY)."""
+    body = [index for index, token in enumerate(tokens) if token.kind not in INSIGNIFICANT | {SEMI}]
+    if not body:
+        return "".join(token.text for token in tokens), False, None
+    keyword = tokens[body[0]].upper
+    if keyword == "COPY":
+        arguments = [_with_quoted_hash(tokens[index]) for index in body[1:]]
+        plan = parse_copy(arguments)
+        if plan is None:
+            return _rewrite_plain(tokens), True, None
+        return _replace_body(tokens, body, copy_from_stdin_sql(plan)), True, plan
+    if keyword == "UNLOAD":
+        unload = parse_unload([tokens[index] for index in body[1:]], _rewrite_query)
+        return _replace_body(tokens, body, copy_to_stdout_sql(unload)), True, unload
+    return _rewrite_plain(tokens), False, None
+
+
+def _with_quoted_hash(token: Token) -> Token:
+    return Token(QIDENT, quote_hash_name(token)) if token.kind == HASH else token
+
+
+def _replace_body(tokens: list[Token], body: list[int], replacement: str) -> str:
+    """Keep what surrounds the statement (leading comments, the semicolon, trailing blanks)."""
+    before = "".join(token.text for token in tokens[: body[0]])
+    after = "".join(token.text for token in tokens[body[-1] + 1 :])
+    return before + replacement + after
+
+
+def _rewrite_query(query: str) -> str:
+    return _rewrite_plain(tokenize(query))
+
+
+def _rewrite_plain(tokens: list[Token]) -> str:
+    out = [token.text for token in tokens]
+    positions = [index for index, token in enumerate(tokens) if token.kind not in INSIGNIFICANT]
+    words = [tokens[index] for index in positions]
+    for position, token in zip(positions, words, strict=True):
+        if token.kind == HASH:
+            out[position] = quote_hash_name(token)
+    keyword = words[0].upper if words else ""
+    if keyword == "CREATE":
+        _create_hash_table_as_temp(words, positions, out)
+        _drop_table_attributes(tokens, words, positions, out)
+        _identity(words, positions, out)
+    elif keyword in ("SELECT", "WITH"):
+        _select_into_hash_table_as_temp(words, positions, out)
+    _date_functions(words, positions, out)
+    return "".join(out)
+
+
+def _create_hash_table_as_temp(words: list[Token], positions: list[int], out: list[str]) -> None:
+    k, temporary = 1, False
+    while k < len(words) and words[k].upper in _TEMP_WORDS:
+        temporary = temporary or words[k].upper in ("TEMP", "TEMPORARY")
+        k += 1
+    if k >= len(words) or words[k].upper != "TABLE" or temporary:
+        return
+    name = k + 1
+    if [word.upper for word in words[name : name + 3]] == ["IF", "NOT", "EXISTS"]:
+        name += 3
+    if name < len(words) and words[name].kind == HASH:
+        out[positions[k]] = "TEMP " + out[positions[k]]
+
+
+def _select_into_hash_table_as_temp(words: list[Token], positions: list[int], out: list[str]) -> None:
+    for k in range(1, len(words) - 1):
+        if (
+            words[k].upper == "INTO"
+            and words[k + 1].kind == HASH
+            and words[k - 1].upper not in ("INSERT", "MERGE")
+        ):
+            out[positions[k]] += " TEMP"
+
+
+def _drop_table_attributes(
+    tokens: list[Token], words: list[Token], positions: list[int], out: list[str]
+) -> None:
+    k = 0
+    while k < len(words):
+        end = _attribute_end(words, k)
+        if end is None:
+            k += 1
+            continue
+        start = (
+            k - 1 if words[k].upper == "SORTKEY" and words[k - 1].upper in ("COMPOUND", "INTERLEAVED") else k
+        )
+        first = positions[start]
+        while first > 0 and tokens[first - 1].kind == WS:
+            first -= 1
+        for index in range(first, positions[end] + 1):
+            out[index] = ""
+        k = end + 1
+
+
+def _attribute_end(words: list[Token], k: int) -> int | None:
+    """Index of the last word of the table attribute starting at words[k], or None."""
+    word = words[k].upper
+    following = words[k + 1] if k + 1 < len(words) else Token(WS, "")
+    if word == "DISTSTYLE" and following.upper in _DISTSTYLES:
+        return k + 1
+    if word == "ENCODE" and following.kind == WORD:  # ENCODE ( ... ) is PostgreSQL's encode() function
+        return k + 1
+    if word == "BACKUP" and following.upper in ("YES", "NO"):
+        return k + 1
+    if word in ("DISTKEY", "SORTKEY"):
+        if following.text == "(":
+            return _closing_parenthesis(words, k + 1)
+        return k + 1 if following.upper == "AUTO" else k
+    return None
+
+
+def _closing_parenthesis(words: list[Token], opening: int) -> int:
+    depth = 0
+    for k in range(opening, len(words)):
+        depth += (words[k].text == "(") - (words[k].text == ")")
+        if depth == 0:
+            return k
+    return len(words) - 1
+
+
+def _identity(words: list[Token], positions: list[int], out: list[str]) -> None:
+    # r_CREATE_TABLE_NEW.html: IDENTITY(seed, step) and GENERATED BY DEFAULT AS IDENTITY(seed, step).
+    for k in range(len(words) - 5):
+        shape = [word.text for word in words[k + 1 : k + 6]]
+        if words[k].upper != "IDENTITY" or shape[0] != "(" or shape[2] != "," or shape[4] != ")":
+            continue
+        if words[k + 2].kind != NUMBER or words[k + 4].kind != NUMBER:
+            continue
+        identity = f"IDENTITY (START WITH {shape[1]} INCREMENT BY {shape[3]})"
+        if k == 0 or words[k - 1].upper != "AS":
+            identity = "GENERATED BY DEFAULT AS " + identity
+        out[positions[k]] = identity
+        for index in range(positions[k] + 1, positions[k + 5] + 1):
+            out[index] = ""
+
+
+def _date_functions(words: list[Token], positions: list[int], out: list[str]) -> None:
+    for k, word in enumerate(words):
+        if k > 0 and words[k - 1].text == ".":
+            continue
+        following = [token.text for token in words[k + 1 : k + 3]]
+        if word.upper == "GETDATE" and following == ["(", ")"]:
+            out[positions[k]] = _GETDATE
+            for index in range(positions[k] + 1, positions[k + 2] + 1):
+                out[index] = ""
+        elif word.upper == "SYSDATE" and following[:1] != ["("]:
+            out[positions[k]] = _SYSDATE

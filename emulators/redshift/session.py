@@ -1,0 +1,771 @@
+"""One client connection: the PostgreSQL session behind it, and what the emulator changes in between.
+
+The session forwards the PostgreSQL v3 protocol byte for byte except where Redshift differs:
+statement texts (Query, Parse) go through ``rewrite()``; a COPY from S3 becomes upstream's
+COPY FROM STDIN fed by the S3 loader; an UNLOAD becomes COPY TO STDOUT written to S3; every statement
+lands in the query history. Each side's messages are dispatched through a handler table keyed by
+message type; types without a handler are forwarded untouched, in runs, with one write per run.
+
+Responses come back in the order of requests, so the session keeps a FIFO of the requests whose
+answers it must recognise (Query, Parse, Execute, Sync): the head of that queue is what every
+ErrorResponse, CommandComplete, CopyInResponse or ReadyForQuery belongs to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import functools
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from emulators.redshift import messages
+from emulators.redshift.errors import RedshiftError
+from emulators.redshift.messages import Backend, Frontend
+from emulators.redshift.plan import CopyFromS3, Rewritten, UnloadToS3
+from emulators.redshift.rewrite import mask_secrets, rewrite
+from emulators.redshift.system_tables import (
+    HistoryEntry,
+    LoadContext,
+    SystemTables,
+    next_query_id,
+)
+from lab.config import DatabaseUrl
+
+log = logging.getLogger(__name__)
+
+# Startup parameters redshift_connector sends that PostgreSQL refuses (FATAL 42704 unrecognized
+# configuration parameter); without them it falls back to the plain PostgreSQL protocol.
+REDSHIFT_ONLY_PARAMETERS = frozenset(
+    {"client_protocol_version", "driver_version", "os_version", "driver_discovery_version", "plugin_name"}
+)
+# A statement PostgreSQL refuses at parse time: sent upstream in place of one the emulator refuses, so
+# that upstream's transaction state (aborted block, ReadyForQuery status) is exactly what it would be
+# had Redshift refused it. The client sees the emulator's error in place of upstream's.
+REFUSED_SQL = "redshift emulator refused this statement"
+# While one side is on hold, what it sends is kept up to this size before the emulator stops reading.
+HOLD_BUFFER_LIMIT = 1 << 20
+# UNLOAD output is handed to the (blocking) writer in batches of about this size.
+UNLOAD_BATCH_BYTES = 1 << 20
+
+
+class State(enum.Enum):
+    STARTUP = "startup"  # waiting for the startup packet; SSL/GSS requests are declined
+    CONNECTING = "connecting"  # opening the upstream connection
+    AUTHENTICATING = "authenticating"  # authentication messages pass both ways until ReadyForQuery
+    READY = "ready"
+    COPY_FROM_S3 = "copy from s3"  # the emulator feeds upstream's COPY FROM STDIN from S3
+    UNLOAD_TO_S3 = "unload to s3"  # the emulator writes upstream's COPY TO STDOUT to S3
+    CLOSED = "closed"
+
+
+class Verdict(enum.Enum):
+    """What a handler did with its message, unless it returns the bytes to send in its place."""
+
+    FORWARD = "forward"  # send it on unchanged
+    AGAIN = "again"  # not consumed: the side is on hold and the message is handled again on release
+
+
+DROP = b""  # a handler's answer for a message that goes no further
+Outcome = Verdict | bytes
+
+
+class Kind(enum.Enum):
+    QUERY = "query"
+    PARSE = "parse"
+    EXECUTE = "execute"
+    SYNC = "sync"
+
+
+@functools.lru_cache(maxsize=512)
+def rewrite_cached(sql: str) -> Rewritten:
+    """``rewrite`` is pure, and drivers send the same few texts again and again. It refuses input with a
+    RedshiftError; anything else it raises is a bug, which the client sees as an error all the same."""
+    try:
+        return rewrite(sql)
+    except RedshiftError:
+        raise
+    except Exception as error:
+        # Neither the text nor the exception's message is logged: either may hold a secret.
+        log.error("rewrite() failed with %s on a statement of %d characters", type(error).__name__, len(sql))
+        reason = f"the Redshift emulator could not rewrite this statement ({type(error).__name__})"
+        raise RedshiftError(reason) from error
+
+
+def loggable(sql: str) -> str:
+    """``sql`` with its secrets masked, for a statement rewrite() refused."""
+    try:
+        return mask_secrets(sql)
+    except Exception:
+        return "(not shown: the emulator could not mask its secrets)"
+
+
+def bare_version(server_version: str) -> str:
+    """'15.20 (Debian 15.20-1.pgdg120+1)' -> '15.20': redshift_connector cannot parse the suffix."""
+    return server_version.split(" ", 1)[0]
+
+
+@dataclass(eq=False, slots=True)
+class Request:
+    """A client request whose answer the session must recognise."""
+
+    kind: Kind
+    text: str = ""  # the statement with secrets masked, for the history
+    actions: deque | None = None  # what to do at each COPY of the statement, in order
+    replacement: RedshiftError | None = None  # the error the client gets instead of upstream's
+    holds_client: bool = False
+    query_id: int = 0
+    started: float = 0.0  # epoch seconds
+    clock: float = 0.0
+    rows: int = 0
+    error: dict[str, str] | None = None
+    copy: CopyFromS3 | None = None  # the COPY from S3 upstream is running for this request
+    load: object | None = None  # the S3Load feeding it
+    feeder: asyncio.Task | None = None
+    upstream_failed: bool = False
+    unloading: bool = False  # upstream's COPY TO STDOUT goes to S3 for this request
+    unload: object | None = None  # the S3Unload written by it
+    unload_batch: list[bytes] = field(default_factory=list)
+    unload_batch_bytes: int = 0
+
+    def start(self) -> None:
+        self.query_id = next_query_id()
+        self.started = time.time()
+        self.clock = time.perf_counter()
+
+    @property
+    def has_s3_action(self) -> bool:
+        return self.actions is not None and any(action is not None for action in self.actions)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A prepared statement as the client named it: its rewriting, or why the emulator refused it."""
+
+    text: str
+    rewritten: Rewritten | None  # None: refused
+
+
+class Peer(asyncio.Protocol):
+    """One end of a session: the client's socket or upstream's, with what it sent and the session has
+    not handled yet."""
+
+    def __init__(self, session: Session, handlers: dict[int, Callable[[bytes], Outcome]]) -> None:
+        self.session = session
+        self.handlers = handlers
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.held = False
+        self.writable = asyncio.Event()
+        self.writable.set()
+        self._paused_for: set[str] = set()
+        self.other: Peer | None = None
+
+    # asyncio.Protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.session.connected(self)
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if self.held:
+            if len(self.buffer) > HOLD_BUFFER_LIMIT:
+                self._pause_reading("held")
+        else:
+            self.session.pump(self)
+
+    def eof_received(self) -> bool:
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+        self.writable.set()
+        self.session.lost(self)
+
+    def pause_writing(self) -> None:
+        self.writable.clear()
+        if self.other is not None:
+            self.other._pause_reading("peer")
+
+    def resume_writing(self) -> None:
+        self.writable.set()
+        if self.other is not None:
+            self.other._resume_reading("peer")
+
+    # the session's side
+    def write(self, data: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
+    async def drain(self) -> None:
+        await self.writable.wait()
+        if self.transport is None or self.transport.is_closing():
+            raise ConnectionResetError("connection closed")
+
+    def hold(self) -> None:
+        self.held = True
+
+    def release(self) -> None:
+        self.held = False
+        self._resume_reading("held")
+        self.session.pump(self)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+    def _pause_reading(self, reason: str) -> None:
+        if not self._paused_for and self.transport is not None:
+            self.transport.pause_reading()
+        self._paused_for.add(reason)
+
+    def _resume_reading(self, reason: str) -> None:
+        if reason in self._paused_for:
+            self._paused_for.discard(reason)
+            if not self._paused_for and self.transport is not None:
+                self.transport.resume_reading()
+
+
+class Session:
+    """Everything the emulator knows about one client connection."""
+
+    def __init__(self, upstream: DatabaseUrl, s3_endpoint: str | None, system: SystemTables) -> None:
+        self.upstream_url = upstream
+        self.s3_endpoint = s3_endpoint
+        self.system = system
+        self.state = State.STARTUP
+        self.user = ""
+        self.database = ""
+        self.backend_pid: int | None = None
+        self.requests: deque[Request] = deque()
+        self.statements: dict[str, Statement] = {}
+        self.portals: dict[str, Statement] = {}
+        self._flushed_for_retry = False
+        self._tasks: set[asyncio.Task] = set()
+        self.client = Peer(
+            self,
+            {
+                Frontend.QUERY: self._on_query,
+                Frontend.PARSE: self._on_parse,
+                Frontend.BIND: self._on_bind,
+                Frontend.EXECUTE: self._on_execute,
+                Frontend.SYNC: self._on_sync,
+                Frontend.CLOSE: self._on_close,
+            },
+        )
+        self.upstream = Peer(
+            self,
+            {
+                Backend.PARAMETER_STATUS: self._on_parameter_status,
+                Backend.BACKEND_KEY_DATA: self._on_backend_key_data,
+                Backend.PARSE_COMPLETE: self._on_parse_complete,
+                Backend.COMMAND_COMPLETE: self._on_command_complete,
+                Backend.EMPTY_QUERY_RESPONSE: self._on_execution_end,
+                Backend.PORTAL_SUSPENDED: self._on_execution_end,
+                Backend.ERROR_RESPONSE: self._on_error_response,
+                Backend.READY_FOR_QUERY: self._on_ready_for_query,
+                Backend.COPY_IN_RESPONSE: self._on_copy_in_response,
+                Backend.COPY_OUT_RESPONSE: self._on_copy_out_response,
+                Backend.COPY_DATA: self._on_copy_out_data,
+                Backend.COPY_DONE: self._on_copy_out_done,
+            },
+        )
+        self.client.other, self.upstream.other = self.upstream, self.client
+        self._startup_handlers = {
+            messages.SSL_REQUEST: self._decline_encryption,
+            messages.GSSENC_REQUEST: self._decline_encryption,
+            messages.CANCEL_REQUEST: self._forward_cancel,
+        }
+
+    # --- plumbing -------------------------------------------------------------------------------------
+
+    def connected(self, peer: Peer) -> None:
+        if peer is self.upstream and self.state is State.CLOSED:
+            peer.close()
+
+    def lost(self, peer: Peer) -> None:
+        """Either side closed: close the other at once, so upstream never keeps a transaction or lock
+        of a client that is gone."""
+        self.state = State.CLOSED
+        peer.other.close()
+        for task in list(self._tasks):
+            task.cancel()
+
+    def pump(self, source: Peer) -> None:
+        """Handle every complete message ``source`` sent, forwarding runs of unhandled ones in one write."""
+        if self.state is State.STARTUP and source is self.client:
+            self._startup()
+            return
+        buffer, handlers = source.buffer, source.handlers
+        out: list[bytes] = []  # handlers return what they send on, so one write carries all of it
+        offset = run = 0
+        try:
+            while not source.held:
+                message = messages.next_message(buffer, offset)
+                if message is None:
+                    break
+                kind, start, end = message
+                handler = handlers.get(kind)
+                if handler is not None:
+                    outcome = handler(bytes(buffer[start:end]))
+                    if outcome is Verdict.AGAIN:
+                        break
+                    if outcome is not Verdict.FORWARD:
+                        if run < offset:
+                            out.append(buffer[run:offset])
+                        if outcome:
+                            out.append(outcome)
+                        run = end
+                offset = end
+            if run < offset:
+                out.append(buffer[run:offset])
+        finally:
+            if out:
+                source.other.write(b"".join(out))
+        del buffer[:offset]
+
+    def _spawn(self, coroutine) -> asyncio.Task:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("session task failed; closing the connection", exc_info=task.exception())
+            self.client.close()
+
+    async def _blocking(self, function, *args):
+        """Run a blocking S3 call in a worker thread; anything but a RedshiftError becomes one."""
+        try:
+            return await asyncio.to_thread(function, *args)
+        except RedshiftError:
+            raise
+        except Exception as error:
+            log.exception("S3 transfer failed unexpectedly")
+            raise RedshiftError(
+                mask_secrets(f"S3 transfer failed: {type(error).__name__}: {error}")
+            ) from error
+
+    # --- startup --------------------------------------------------------------------------------------
+
+    def _startup(self) -> None:
+        while self.state is State.STARTUP:
+            length = messages.startup_length(self.client.buffer)
+            if length is None:
+                return
+            packet = bytes(self.client.buffer[:length])
+            del self.client.buffer[:length]
+            code = messages.INT32.unpack_from(packet, 4)[0]
+            handler = self._startup_handlers.get(code, self._start_session)
+            handler(packet)
+
+    def _decline_encryption(self, packet: bytes) -> None:
+        # The lab speaks plain TCP on localhost; 'N' tells the client to go on unencrypted.
+        self.client.write(b"N")
+
+    def _forward_cancel(self, packet: bytes) -> None:
+        """The client holds upstream's own process id and key (BackendKeyData passes through), so the
+        request goes to upstream unchanged, on a connection of its own."""
+        self.client.hold()
+        self._spawn(self._send_cancel(packet))
+
+    async def _send_cancel(self, packet: bytes) -> None:
+        try:
+            _, writer = await asyncio.open_connection(self.upstream_url.host, self.upstream_url.port)
+            writer.write(packet)
+            await writer.drain()
+            writer.close()
+        except OSError as error:
+            log.warning("could not forward a cancel request upstream: %s", error)
+        self.client.close()
+
+    def _start_session(self, packet: bytes) -> None:
+        version, params = messages.parse_startup(packet)
+        if version >> 16 != 3:
+            error = RedshiftError(
+                f"unsupported frontend protocol {version >> 16}.{version & 0xFFFF}", "0A000"
+            )
+            self.client.write(messages.error_response(error, "FATAL"))
+            self.client.close()
+            return
+        params = {k: v for k, v in params.items() if k not in REDSHIFT_ONLY_PARAMETERS}
+        self.user = params.get("user", "")
+        self.database = params.get("database") or self.user
+        self.state = State.CONNECTING
+        self.client.hold()
+        self._spawn(self._connect(messages.startup_message(version, params)))
+
+    async def _connect(self, startup: bytes) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.create_connection(
+                lambda: self.upstream, self.upstream_url.host, self.upstream_url.port
+            )
+        except OSError as error:
+            where = f"{self.upstream_url.host}:{self.upstream_url.port}"
+            refusal = RedshiftError(
+                f"the Redshift emulator could not reach PostgreSQL at {where}: {error}", "08006"
+            )
+            self.client.write(messages.error_response(refusal, "FATAL"))
+            self.client.close()
+            return
+        if self.state is State.CLOSED:
+            return
+        self.upstream.write(startup)
+        self.state = State.AUTHENTICATING
+        self.client.release()
+
+    # --- client messages ------------------------------------------------------------------------------
+
+    def _on_query(self, payload: bytes) -> Outcome:
+        sql = messages.query_text(payload)
+        try:
+            rewritten = rewrite_cached(sql)
+        except RedshiftError as refusal:
+            self._refuse(Kind.QUERY, sql, refusal)
+            return messages.query(REFUSED_SQL)
+        if self._must_flush_first(rewritten):
+            return Verdict.AGAIN
+        self._request(Kind.QUERY, rewritten)
+        if rewritten.sql == sql:
+            return Verdict.FORWARD
+        return messages.query(rewritten.sql)
+
+    def _on_parse(self, payload: bytes) -> Outcome:
+        name, sql, types_at = messages.parse_fields(payload)
+        try:
+            rewritten = rewrite_cached(sql)
+        except RedshiftError as refusal:
+            self.statements[name] = Statement(loggable(sql), None)
+            self._refuse(Kind.PARSE, sql, refusal)
+            return messages.parse(name, REFUSED_SQL, payload[types_at:])
+        self.statements[name] = Statement(rewritten.loggable_sql, rewritten)
+        self.requests.append(Request(Kind.PARSE, rewritten.loggable_sql))
+        if rewritten.sql == sql:
+            return Verdict.FORWARD
+        return messages.parse(name, rewritten.sql, payload[types_at:])
+
+    def _on_bind(self, payload: bytes) -> Outcome:
+        portal, name = messages.bind_names(payload)
+        statement = self.statements.get(name)
+        # Bind takes the portal's snapshot: the history must be written before it.
+        if statement is not None and statement.rewritten and self._must_flush_first(statement.rewritten):
+            return Verdict.AGAIN
+        self.portals[portal] = statement
+        return Verdict.FORWARD
+
+    def _on_execute(self, payload: bytes) -> Outcome:
+        statement = self.portals.get(messages.cstring(payload)[0])
+        if statement is None or statement.rewritten is None:
+            request = Request(Kind.EXECUTE, statement.text if statement else "")
+            request.start()
+            self.requests.append(request)
+            return Verdict.FORWARD
+        self._request(Kind.EXECUTE, statement.rewritten)
+        return Verdict.FORWARD
+
+    def _on_sync(self, payload: bytes) -> Outcome:
+        self.requests.append(Request(Kind.SYNC))
+        return Verdict.FORWARD
+
+    def _on_close(self, payload: bytes) -> Outcome:
+        target, name = messages.close_target(payload)
+        (self.statements if target == "S" else self.portals).pop(name, None)
+        return Verdict.FORWARD
+
+    def _request(self, kind: Kind, rewritten: Rewritten) -> Request:
+        request = Request(
+            kind, rewritten.loggable_sql, deque(rewritten.actions) if rewritten.actions else None
+        )
+        request.start()
+        if request.has_s3_action:
+            # Nothing else of the client's may reach upstream while the emulator drives a COPY there:
+            # upstream would take it as the end of the copy (and a Sync would be swallowed by it).
+            request.holds_client = True
+            self.client.hold()
+        self.requests.append(request)
+        return request
+
+    def _refuse(self, kind: Kind, sql: str, refusal: RedshiftError) -> None:
+        request = Request(kind, loggable(sql), replacement=refusal)
+        request.start()
+        self.requests.append(request)
+
+    def _must_flush_first(self, rewritten: Rewritten) -> bool:
+        """A statement that reads the system tables sees every statement before it: write the queued
+        history first (holding this message until that is done)."""
+        if not rewritten.touches_system_tables or self._flushed_for_retry:
+            self._flushed_for_retry = False
+            return False
+        self.client.hold()
+        self._spawn(self._flush_then_release())
+        return True
+
+    async def _flush_then_release(self) -> None:
+        await self.system.flush(self.database)
+        self._flushed_for_retry = True
+        self.client.release()
+
+    # --- upstream messages ----------------------------------------------------------------------------
+
+    def _on_parameter_status(self, payload: bytes) -> Outcome:
+        name, value = messages.parameter_status(payload)
+        if name != "server_version" or bare_version(value) == value:
+            return Verdict.FORWARD
+        return messages.encode_parameter_status(name, bare_version(value))
+
+    def _on_backend_key_data(self, payload: bytes) -> Outcome:
+        self.backend_pid = messages.backend_key(payload)[0]
+        return Verdict.FORWARD
+
+    def _on_parse_complete(self, payload: bytes) -> Outcome:
+        if self.requests and self.requests[0].kind is Kind.PARSE:
+            self.requests.popleft()
+        return Verdict.FORWARD
+
+    def _on_command_complete(self, payload: bytes) -> Outcome:
+        request = self._head()
+        if request is None:
+            return Verdict.FORWARD
+        if self.state is State.COPY_FROM_S3:
+            self.state = State.READY
+        elif self.state is State.UNLOAD_TO_S3:
+            self.upstream.hold()
+            self._spawn(self._finish_unload(request))
+            return Verdict.AGAIN
+        if request.unloading:
+            # Upstream's COPY TO STDOUT is done and so is the S3 side: answer like Redshift's UNLOAD.
+            request.unloading = False
+            if request.replacement is None:
+                answer = messages.command_complete("UNLOAD")
+            else:
+                answer = messages.error_response(request.replacement)
+                request.error = {"C": request.replacement.sqlstate, "M": request.replacement.message}
+            self._end_execution(request)
+            return answer
+        verb, _, count = messages.command_tag(payload).rpartition(" ")
+        if verb in ("SELECT", "FETCH") and count.isdigit():
+            request.rows += int(count)
+        self._end_execution(request)
+        return Verdict.FORWARD
+
+    def _on_execution_end(self, payload: bytes) -> Outcome:
+        if (request := self._head()) is not None:
+            self._end_execution(request)
+        return Verdict.FORWARD
+
+    def _on_error_response(self, payload: bytes) -> Outcome:
+        request = self._head()
+        if request is None:
+            return Verdict.FORWARD
+        if self.state is State.COPY_FROM_S3:
+            self.upstream.hold()
+            self._spawn(self._finish_failed_load(request, messages.error_fields(payload)))
+            return Verdict.AGAIN
+        if self.state is State.UNLOAD_TO_S3:
+            self.upstream.hold()
+            self._spawn(self._abort_unload(request))
+            return Verdict.AGAIN
+        request.error = messages.error_fields(payload)
+        outcome: Outcome = Verdict.FORWARD
+        if request.replacement is not None:
+            outcome = messages.error_response(request.replacement)
+            request.error = {"C": request.replacement.sqlstate, "M": request.replacement.message}
+        if request.kind in (Kind.PARSE, Kind.EXECUTE):
+            # Extended protocol: upstream skips everything up to the next Sync.
+            self._conclude(self.requests.popleft())
+            while self.requests and self.requests[0].kind in (Kind.PARSE, Kind.EXECUTE):
+                self._release_client_of(self.requests.popleft())
+        return outcome
+
+    def _on_ready_for_query(self, payload: bytes) -> Outcome:
+        if self.state is State.AUTHENTICATING:
+            self.state = State.READY
+            log.debug("session for %s@%s ready (upstream pid %s)", self.user, self.database, self.backend_pid)
+        while self.requests:
+            request = self.requests.popleft()
+            self._conclude(request)
+            if request.kind in (Kind.QUERY, Kind.SYNC):
+                break
+        return Verdict.FORWARD
+
+    def _head(self) -> Request | None:
+        return self.requests[0] if self.requests else None
+
+    def _end_execution(self, request: Request) -> None:
+        """An Execute's statement finished (a Query's finishes at ReadyForQuery)."""
+        if request.kind is Kind.EXECUTE:
+            self._conclude(self.requests.popleft())
+
+    def _conclude(self, request: Request) -> None:
+        self._release_client_of(request)
+        if request.kind is Kind.SYNC or (request.kind is Kind.PARSE and request.error is None):
+            return
+        if not request.started:
+            request.start()
+        error = request.error
+        status = "success" if error is None else "canceled" if error.get("C") == "57014" else "failed"
+        self.system.record(
+            HistoryEntry(
+                request.query_id,
+                self.backend_pid,
+                self.user,
+                self.database,
+                request.text,
+                status,
+                request.started,
+                time.time(),
+                int((time.perf_counter() - request.clock) * 1_000_000),
+                request.rows,
+                None if error is None else error.get("M"),
+            )
+        )
+
+    def _release_client_of(self, request: Request) -> None:
+        if request.holds_client:
+            request.holds_client = False
+            self.client.release()
+
+    # --- COPY from S3 ---------------------------------------------------------------------------------
+
+    def _on_copy_in_response(self, payload: bytes) -> Outcome:
+        request = self._head()
+        action = request.actions.popleft() if request is not None and request.actions else None
+        if not isinstance(action, CopyFromS3):
+            return Verdict.FORWARD  # the client's own COPY FROM STDIN
+        self.state = State.COPY_FROM_S3
+        request.copy = action
+        request.feeder = self._spawn(self._feed(request, action))
+        return DROP
+
+    async def _feed(self, request: Request, spec: CopyFromS3) -> None:
+        """Stream the S3 objects into upstream's COPY FROM STDIN, reading the next chunk in a worker
+        thread while the current one is written, so the event loop keeps serving other clients."""
+        from emulators.redshift.s3_load import S3Load
+
+        try:
+            request.load = load = await self._blocking(S3Load, spec, self.s3_endpoint)
+            await self._blocking(load.open)
+            chunks = load.chunks()
+            upcoming = asyncio.ensure_future(self._blocking(next, chunks, None))
+            try:
+                while (chunk := await upcoming) is not None and not request.upstream_failed:
+                    upcoming = asyncio.ensure_future(self._blocking(next, chunks, None))
+                    self.upstream.write(messages.copy_data(chunk))
+                    await self.upstream.drain()
+            finally:
+                if not upcoming.done():
+                    await asyncio.wait([upcoming])
+                chunks.close()
+            if not request.upstream_failed:
+                self.upstream.write(messages.copy_done())
+        except RedshiftError as error:
+            request.replacement = error
+            self.upstream.write(messages.copy_fail(error.message))
+        # In the extended protocol upstream keeps its answer until a Flush or Sync, and the client's
+        # own Flush is held back until the COPY is over.
+        self.upstream.write(messages.flush())
+
+    async def _finish_failed_load(self, request: Request, fields: dict[str, str]) -> None:
+        """Upstream refused the COPY: record why in stl_load_errors (committed outside the client's
+        transaction) and give the client Redshift's error in place of PostgreSQL's."""
+        request.upstream_failed = True
+        if request.feeder is not None:
+            await asyncio.wait([request.feeder])
+        if request.replacement is None and is_data_error(fields):
+            try:
+                row, request.replacement = await self._blocking(request.load.load_error, fields)
+            except RedshiftError as error:
+                request.replacement = error
+            else:
+                context = LoadContext(
+                    database=self.database,
+                    user_name=self.user,
+                    target=request.copy.target,
+                    start_time=request.started,
+                    session_id=self.backend_pid,
+                    query_id=request.query_id,
+                )
+                await self.system.record_load_error(context, row)
+        self.state = State.READY
+        self.upstream.release()
+
+    # --- UNLOAD to S3 ---------------------------------------------------------------------------------
+
+    def _on_copy_out_response(self, payload: bytes) -> Outcome:
+        request = self._head()
+        action = request.actions.popleft() if request is not None and request.actions else None
+        if not isinstance(action, UnloadToS3):
+            return Verdict.FORWARD  # the client's own COPY TO STDOUT
+        self.state = State.UNLOAD_TO_S3
+        request.unloading = True
+        self.upstream.hold()
+        self._spawn(self._start_unload(request, action))
+        return DROP
+
+    async def _start_unload(self, request: Request, spec: UnloadToS3) -> None:
+        from emulators.redshift.unload import S3Unload
+
+        try:
+            request.unload = await self._blocking(S3Unload, spec, self.s3_endpoint)
+            await self._blocking(request.unload.start)
+        except RedshiftError as error:
+            request.replacement = error
+        self.upstream.release()
+
+    def _on_copy_out_data(self, payload: bytes) -> Outcome:
+        if self.state is not State.UNLOAD_TO_S3:
+            return Verdict.FORWARD
+        request = self._head()
+        if request.replacement is None:
+            request.unload_batch.append(payload)
+            request.unload_batch_bytes += len(payload)
+            if request.unload_batch_bytes >= UNLOAD_BATCH_BYTES:
+                self.upstream.hold()
+                self._spawn(self._write_unload_batch(request, release=True))
+        return DROP
+
+    def _on_copy_out_done(self, payload: bytes) -> Outcome:
+        return DROP if self.state is State.UNLOAD_TO_S3 else Verdict.FORWARD
+
+    async def _write_unload_batch(self, request: Request, release: bool) -> None:
+        batch, request.unload_batch, request.unload_batch_bytes = request.unload_batch, [], 0
+        try:
+            await self._blocking(request.unload.write, b"".join(batch))
+        except RedshiftError as error:
+            request.replacement = error
+        if release:
+            self.upstream.release()
+
+    async def _finish_unload(self, request: Request) -> None:
+        if request.replacement is None:
+            await self._write_unload_batch(request, release=False)
+        if request.replacement is None:
+            try:
+                await self._blocking(request.unload.finish)
+            except RedshiftError as error:
+                request.replacement = error
+        if request.replacement is not None and request.unload is not None:
+            # Upstream's COPY TO STDOUT succeeded; the client still sees the UNLOAD fail.
+            await self._blocking(request.unload.abort)
+        self.state = State.READY
+        self.upstream.release()
+
+    async def _abort_unload(self, request: Request) -> None:
+        request.unloading = False
+        if request.unload is not None:
+            await self._blocking(request.unload.abort)
+        self.state = State.READY
+        self.upstream.release()
+
+
+def is_data_error(fields: dict[str, str]) -> bool:
+    """An error about the data being loaded (bad value, wrong column count, NOT NULL...), as opposed to a
+    cancel or a lost connection: only those go to stl_load_errors, as on Redshift."""
+    sqlstate = fields.get("C", "")
+    return sqlstate[:2] in ("22", "23") or (sqlstate != "57014" and "COPY " in fields.get("W", ""))
