@@ -23,3 +23,7 @@ WAREHOUSE_SCHEMA = os.environ.get("LAB_WAREHOUSE_SCHEMA", "raw_data")
 # so the per-day exports live under their own top-level folder, where this prefix cannot reach them.
 NPS_FULL_REFRESH_KEY = f"{WAREHOUSE_SCHEMA}-nps"
 DAILY_KEY_FOLDER = "daily"
+
+# The first day of the seeded source data, and so the start_date of the incremental DAGs:
+# a backfill from here on finds a day of data for each run.
+SEED_START_DATE = "2024-01-01"

@@ -155,8 +155,10 @@ PROFILE_DEFAULTS: dict[str, dict[str, str | None]] = {
         "LAB_REDSHIFT_URL": "postgresql://awsuser:Lab-Redshift-1@127.0.0.1:5439/dev",
         "LAB_S3_ENDPOINT": "http://127.0.0.1:4566",
         "LAB_S3_BUCKET": lab_settings.S3_BUCKET,
-        "LAB_AWS_ACCESS_KEY_ID": "test",
-        "LAB_AWS_SECRET_ACCESS_KEY": "test",
+        # Any keys work against the local S3 server; these are long enough for Airflow to mask them in
+        # logs (it leaves secrets shorter than 5 characters, such as the usual "test", in plain sight).
+        "LAB_AWS_ACCESS_KEY_ID": "lab-access-key-id",
+        "LAB_AWS_SECRET_ACCESS_KEY": "lab-secret-access-key",
         "LAB_REDSHIFT_SSL": "false",
     },
     "aws": {

@@ -14,12 +14,17 @@ import boto3
 import pytest
 
 from lab import processes
-from lab.config import DatabaseUrl
+from lab.config import PROFILE_DEFAULTS, DatabaseUrl
 from tests.services import database_servers, mysql_connect, postgres_connect
 
 RUN_ID = uuid.uuid4().hex[:8]
 TEST_LOG_DIR = Path(__file__).resolve().parent.parent / ".lab" / "test-logs" / RUN_ID
-AWS_TEST_KEYS = {"aws_access_key_id": "test", "aws_secret_access_key": "test", "region_name": "us-east-1"}
+LAB_DEFAULTS = PROFILE_DEFAULTS["lab"]
+AWS_TEST_KEYS = {
+    "aws_access_key_id": LAB_DEFAULTS["LAB_AWS_ACCESS_KEY_ID"],
+    "aws_secret_access_key": LAB_DEFAULTS["LAB_AWS_SECRET_ACCESS_KEY"],
+    "region_name": LAB_DEFAULTS["LAB_AWS_REGION"],
+}
 
 
 @pytest.fixture(scope="session")
@@ -131,7 +136,11 @@ def redshift_emulator(postgres_url, warehouse_database, s3_endpoint) -> Emulator
         str(upstream),
         s3_endpoint,
         TEST_LOG_DIR / "redshift-emulator.log",
-        env={"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"},
+        env={
+            "AWS_ACCESS_KEY_ID": AWS_TEST_KEYS["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": AWS_TEST_KEYS["aws_secret_access_key"],
+            "AWS_DEFAULT_REGION": AWS_TEST_KEYS["region_name"],
+        },
     )
     yield Emulator("127.0.0.1", port, upstream.user, upstream.password, warehouse_database, process)
     process.stop()

@@ -1,0 +1,380 @@
+"""How the lab runs Airflow 3 natively: its home, environment, metadata database, processes and REST API.
+
+    airflow = configure()                     # AIRFLOW_HOME under .lab/, env, metadata database `airflow`
+    airflow.migrate()                         # airflow db migrate
+    processes = airflow.start()               # api-server, scheduler, dag-processor; waits for health
+    api = airflow.client()                    # trigger / wait / backfill over the REST API
+    api = client(settings)                    # the same for the running lab, without touching its home
+    with airflow.dag_tester() as tester:      # dag.test() in one long-lived process, no scheduler
+        tester.run("MySQL_to_Redshift", date(2024, 1, 1))   # -> "success" or "failed"
+
+The DAGs get their connections as AIRFLOW_CONN_* rendered by lab.config, and every LAB_* variable, so
+lab_settings (next to the DAGs) sees the same names as the rest of the lab.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import secrets
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from datetime import time as clock
+from pathlib import Path
+
+import psycopg2
+
+from lab import processes
+from lab.config import REPO_ROOT, STATE_DIR, Settings, load_settings
+
+DEFAULT_HOME = STATE_DIR / "airflow"
+# A lab login, printed in the docs: this Airflow listens on 127.0.0.1 only.
+ADMIN_USER = "admin"
+ADMIN_PASSWORD = "admin"
+# What `lab up` runs. The triggerer serves deferrable operators only, which the lab's DAGs do not use;
+# leaving it out saves a process on a 2-core machine (pass components=ALL_COMPONENTS to have it).
+COMPONENTS = ("api-server", "scheduler", "dag-processor")
+ALL_COMPONENTS = (*COMPONENTS, "triggerer")
+# Health keys of /api/v2/monitor/health for each component that reports one.
+_HEALTH_KEYS = {"scheduler": "scheduler", "dag-processor": "dag_processor", "triggerer": "triggerer"}
+# What healthy() checks, besides the metadata database, when COMPONENTS run.
+HEALTH_COMPONENTS = tuple(_HEALTH_KEYS[name] for name in COMPONENTS if name in _HEALTH_KEYS)
+FINISHED_STATES = ("success", "failed")
+
+
+class AirflowError(RuntimeError):
+    """An Airflow command or API call failed; the message carries its output."""
+
+
+@dataclass(frozen=True)
+class Airflow:
+    """One Airflow installation of the lab: its home folder, environment and API address."""
+
+    home: Path
+    env: dict[str, str]
+    api_url: str
+
+    def run(self, *args: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess:
+        """``airflow ARGS`` in this environment; AirflowError (with its output) if ``check`` and it fails."""
+        result = subprocess.run(
+            [str(processes.VENV_BIN / "airflow"), *args],
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if check and result.returncode:
+            raise AirflowError(
+                f"airflow {' '.join(args)} failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+            )
+        return result
+
+    def migrate(self) -> None:
+        self.run("db", "migrate")
+
+    def dag_tester(self) -> DagTester:
+        """A process that runs ``dag.test()`` on request (see DagTester); use it as a context manager."""
+        return DagTester(self)
+
+    def start(
+        self, components: Sequence[str] = COMPONENTS, timeout: float = 180, host: str = "127.0.0.1"
+    ) -> list[processes.ManagedProcess]:
+        """Start ``components`` as background processes and wait until the API reports them healthy.
+
+        ``host``: where the api-server listens (0.0.0.0 in a container; compose publishes it on 127.0.0.1).
+        """
+        port = self.api_url.rsplit(":", 1)[1]
+        commands = {
+            "api-server": ["api-server", "--host", host, "--port", port, "--workers", "1"],
+            "scheduler": ["scheduler"],
+            "dag-processor": ["dag-processor"],
+            "triggerer": ["triggerer"],
+        }
+        started = [
+            processes.start(
+                f"airflow {name}",
+                [str(processes.VENV_BIN / "airflow"), *commands[name]],
+                self.home / "logs" / f"{name}.log",
+                env=self.env,
+            )
+            for name in components
+        ]
+        try:
+            wanted = [_HEALTH_KEYS[name] for name in components if name in _HEALTH_KEYS]
+            deadline = time.monotonic() + timeout
+            for process in started:
+                process.wait_until(
+                    lambda: self.healthy(wanted), timeout=max(1.0, deadline - time.monotonic())
+                )
+        except processes.StartupError:
+            for process in started:
+                process.stop()
+            raise
+        return started
+
+    def healthy(self, components: Sequence[str] = ()) -> bool:
+        """True when the API answers and reports the metadata database and ``components`` healthy."""
+        try:
+            with urllib.request.urlopen(f"{self.api_url}/api/v2/monitor/health", timeout=2) as response:
+                health = json.load(response)
+        except (OSError, ValueError):
+            return False
+        return all(
+            (health.get(key) or {}).get("status") == "healthy" for key in ("metadatabase", *components)
+        )
+
+    def client(self) -> Client:
+        return Client(self.api_url, ADMIN_USER, ADMIN_PASSWORD)
+
+
+class DagTester:
+    """Runs DAGs with ``dag.test()`` (what `airflow dags test` does) in one long-lived process.
+
+    Starting Airflow and parsing the DAG files takes most of a `airflow dags test` on a small machine; one
+    process that has done it once answers each later run in a few seconds. Each run's tasks execute in
+    that process, one after the other, against the metadata database; no scheduler is needed.
+    """
+
+    def __init__(self, airflow: Airflow) -> None:
+        self._popen = subprocess.Popen(
+            [str(processes.VENV_BIN / "python"), "-m", "lab.airflow"],
+            env={**os.environ, **airflow.env},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.log: list[str] = []  # everything the last run printed
+
+    def _read(self) -> None:
+        for line in self._popen.stdout:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def run(self, dag_id: str, logical_date: date, timeout: float = 300) -> str:
+        """Run ``dag_id`` for ``logical_date``; returns the run's final state ("success" or "failed")."""
+        self.log = []
+        self._popen.stdin.write(f"{dag_id} {logical_date.isoformat()}\n")
+        self._popen.stdin.flush()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AirflowError(f"{dag_id} {logical_date}: no result after {timeout:.0f} s") from None
+            if line is None:
+                raise AirflowError(f"the DAG test process exited:\n{''.join(self.log[-60:])}")
+            if line.startswith(_RESULT):
+                return line[len(_RESULT) :].strip()
+            self.log.append(line)
+
+    def close(self) -> None:
+        self._popen.stdin.close()
+        try:
+            self._popen.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._popen.kill()
+            self._popen.wait()
+
+    def __enter__(self) -> DagTester:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+# Marks the DagTester process's answers among the task logs it prints.
+_RESULT = "LAB-DAG-TEST-RESULT "
+
+
+def _serve_dag_tests() -> None:
+    """The DagTester process: read "DAG_ID YYYY-MM-DD" lines, run each, print its final state."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+    for request in sys.stdin:
+        dag_id, day = request.split()
+        run = bag.dags[dag_id].test(
+            logical_date=datetime.combine(date.fromisoformat(day), clock(), tzinfo=UTC)
+        )
+        print(_RESULT + getattr(run.state, "value", run.state), flush=True)
+
+
+def configure(
+    lab_env: Mapping[str, str] | None = None,
+    home: Path = DEFAULT_HOME,
+    metadata_database: str | None = None,
+    api_port: int | None = None,
+    overrides: Mapping[str, str] | None = None,
+) -> Airflow:
+    """Prepare ``home`` and the metadata database (created if missing) and return the Airflow to run.
+
+    ``lab_env`` holds the LAB_* variables (default: this process's); the metadata database and the API
+    port default to the settings' (LAB_AIRFLOW_DATABASE, LAB_AIRFLOW_PORT); ``overrides`` adds AIRFLOW__*
+    settings. Calling it again for the same home gives the same Airflow (secrets are kept in ``home``).
+    """
+    lab_env = {k: v for k, v in (os.environ if lab_env is None else lab_env).items() if k.startswith("LAB_")}
+    settings = load_settings(lab_env)
+    metadata = settings.postgres.with_database(metadata_database or settings.airflow_database)
+    _create_database(metadata)
+    home.mkdir(parents=True, exist_ok=True)
+    passwords = home / "simple_auth_manager_passwords.json"
+    passwords.write_text(json.dumps({ADMIN_USER: ADMIN_PASSWORD}))
+    api_url = api_url_of(api_port or settings.airflow_port)
+    env = {
+        **lab_env,
+        **settings.airflow_connections(),
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        # The lab's clock is the seed, not the wall clock: the scheduler creates no scheduled runs (the
+        # catch-up DAGs would start one per day since 2024-01-01); triggered and backfill runs still run,
+        # and unpaused DAGs run them without a click.
+        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        # LocalExecutor forks one worker per parallel task; the lab's DAGs run one task at a time.
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": str(metadata).replace(
+            "postgresql://", "postgresql+psycopg2://", 1
+        ),
+        "AIRFLOW__CORE__AUTH_MANAGER": (
+            "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+        ),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
+        "AIRFLOW__API__BASE_URL": api_url,
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api_url}/execution/",
+        # The scheduler, the workers and the API must sign and check task tokens with one key.
+        "AIRFLOW__API_AUTH__JWT_SECRET": _secret(home / "jwt_secret"),
+        "AIRFLOW__API__SECRET_KEY": _secret(home / "api_secret_key"),
+    }
+    env.update(overrides or {})
+    return Airflow(home, env, api_url)
+
+
+def api_url_of(port: int) -> str:
+    return f"http://127.0.0.1:{port}"
+
+
+def client(settings: Settings) -> Client:
+    """A REST client of the running lab's Airflow."""
+    return Client(api_url_of(settings.airflow_port), ADMIN_USER, ADMIN_PASSWORD)
+
+
+def _secret(path: Path) -> str:
+    """A random secret kept in ``path``, so that restarts keep issued tokens valid."""
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _create_database(url) -> None:
+    conn = psycopg2.connect(
+        host=url.host,
+        port=url.port,
+        user=url.user,
+        password=url.password,
+        dbname="postgres",
+        connect_timeout=5,
+    )
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (url.database,))
+            if cur.fetchone() is None:
+                cur.execute(f'CREATE DATABASE "{url.database}"')
+    finally:
+        conn.close()
+
+
+def _utc_midnight(day: date) -> str:
+    return datetime.combine(day, clock(), tzinfo=UTC).isoformat()
+
+
+class Client:
+    """A small client of Airflow's REST API (v2), logged in as one user of the simple auth manager."""
+
+    def __init__(self, api_url: str, username: str, password: str) -> None:
+        self.api_url = api_url
+        self._login = {"username": username, "password": password}
+        self._token: str | None = None
+
+    def request(self, method: str, path: str, body: dict | None = None) -> dict:
+        if self._token is None:
+            self._token = self._call("POST", "/auth/token", self._login, token=None)["access_token"]
+        return self._call(method, f"/api/v2{path}", body, token=self._token)
+
+    def _call(self, method: str, path: str, body: dict | None, token: str | None) -> dict:
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.api_url + path, data=data, headers=headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                body = response.read()
+        except urllib.error.HTTPError as error:
+            detail = error.read().decode(errors="replace")
+            raise AirflowError(f"{method} {path}: HTTP {error.code} {detail}") from None
+        return json.loads(body) if body else {}
+
+    def wait_for_dag(self, dag_id: str, timeout: float = 120) -> dict:
+        """The DAG's details once the dag-processor has parsed it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.request("GET", f"/dags/{dag_id}")
+            except AirflowError:
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(1)
+
+    def set_paused(self, dag_id: str, paused: bool) -> dict:
+        return self.request("PATCH", f"/dags/{dag_id}", {"is_paused": paused})
+
+    def trigger(self, dag_id: str, logical_date: date) -> str:
+        """Start a run of ``dag_id`` for ``logical_date``; returns its run id."""
+        body = {"logical_date": _utc_midnight(logical_date)}
+        return self.request("POST", f"/dags/{dag_id}/dagRuns", body)["dag_run_id"]
+
+    def create_backfill(self, dag_id: str, from_date: date, to_date: date, max_active_runs: int = 1) -> dict:
+        body = {
+            "dag_id": dag_id,
+            "from_date": _utc_midnight(from_date),
+            "to_date": _utc_midnight(to_date),
+            "max_active_runs": max_active_runs,
+            "reprocess_behavior": "completed",
+        }
+        return self.request("POST", "/backfills", body)
+
+    def runs(self, dag_id: str) -> list[dict]:
+        """The DAG's runs, oldest logical date first."""
+        return self.request("GET", f"/dags/{dag_id}/dagRuns?order_by=logical_date&limit=100")["dag_runs"]
+
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 300) -> dict:
+        """The run once it has finished (state success or failed)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            run = self.request("GET", f"/dags/{dag_id}/dagRuns/{run_id}")
+            if run["state"] in FINISHED_STATES:
+                return run
+            if time.monotonic() > deadline:
+                raise AirflowError(f"{dag_id} run {run_id} still {run['state']} after {timeout:.0f} s")
+            time.sleep(1)
+
+
+if __name__ == "__main__":
+    _serve_dag_tests()

@@ -1,0 +1,224 @@
+"""The lab's data in its first state: `lab init` creates what is missing, `lab reset` goes back to it.
+
+Init keeps whatever exists, so running it twice (or on every `lab up`) is harmless. Reset throws away
+what the learner's runs changed (Airflow runs, bucket objects, warehouse rows, MySQL rows) and seeds again.
+"""
+
+from __future__ import annotations
+
+import argparse
+from urllib.parse import quote
+
+import boto3
+import botocore.exceptions
+import psycopg2
+import pymysql
+from psycopg2 import sql
+
+import lab_settings
+from lab.cli import UsageError
+from lab.config import Settings, redact
+from seed import commands as seed_commands
+from seed import warehouse
+
+CONNECT_TIMEOUT = 5
+# The emulator's own system tables (emulators/redshift/system_tables.py): emptied by a reset.
+EMULATOR_SYSTEM_TABLES = ("public.stl_load_errors", "public.sys_query_history")
+
+
+def mysql_answers(settings: Settings) -> bool:
+    try:
+        mysql_server(settings).close()
+    except pymysql.MySQLError:
+        return False
+    return True
+
+
+def postgres_answers(settings: Settings) -> bool:
+    try:
+        postgres_server(settings).close()
+    except psycopg2.Error:
+        return False
+    return True
+
+
+def require_databases(settings: Settings) -> None:
+    """The lab runs on the MySQL and PostgreSQL servers its settings name: say which one is missing."""
+    missing = []
+    if not mysql_answers(settings):
+        missing.append(f"MySQL at {redact(str(settings.mysql))} (LAB_MYSQL_URL)")
+    if not postgres_answers(settings):
+        missing.append(f"PostgreSQL at {redact(str(settings.postgres))} (LAB_POSTGRES_URL)")
+    if missing:
+        raise UsageError(
+            f"{' and '.join(missing)} does not answer: start it, or point the variable elsewhere"
+        )
+
+
+def mysql_server(settings: Settings) -> pymysql.Connection:
+    url = settings.mysql
+    return pymysql.connect(
+        host=url.host, port=url.port, user=url.user, password=url.password, connect_timeout=CONNECT_TIMEOUT
+    )
+
+
+def postgres_server(settings: Settings, database: str = "postgres"):
+    url = settings.postgres
+    conn = psycopg2.connect(
+        host=url.host,
+        port=url.port,
+        user=url.user,
+        password=url.password,
+        dbname=database,
+        connect_timeout=CONNECT_TIMEOUT,
+    )
+    conn.autocommit = True
+    return conn
+
+
+def _s3(settings: Settings):
+    return boto3.client(
+        "s3",
+        endpoint_url=settings.s3_endpoint,
+        region_name=settings.aws_region,
+        aws_access_key_id=settings.aws_access_key_id,
+        aws_secret_access_key=settings.aws_secret_access_key,
+    )
+
+
+# --- Init ---------------------------------------------------------------------------------------------
+
+
+def ensure_warehouse_login(settings: Settings) -> None:
+    """The PostgreSQL role and database behind the Redshift login of the settings (awsuser, dev)."""
+    redshift = settings.redshift
+    conn = postgres_server(settings)
+    try:
+        cur = conn.cursor()
+        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (redshift.user,))
+        if not cur.fetchone():
+            cur.execute(
+                sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(redshift.user)),
+                (redshift.password,),
+            )
+            print(f"PostgreSQL role {redshift.user}: created")
+        _ensure_database(cur, redshift.database, owner=redshift.user)
+    finally:
+        conn.close()
+
+
+def _ensure_database(cur, name: str, owner: str | None = None) -> None:
+    cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+    if cur.fetchone():
+        return
+    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if owner:
+        statement += sql.SQL(" OWNER {}").format(sql.Identifier(owner))
+    cur.execute(statement)
+    print(f"PostgreSQL database {name}: created")
+
+
+def ensure_bucket(settings: Settings) -> None:
+    s3 = _s3(settings)
+    try:
+        s3.head_bucket(Bucket=settings.bucket)
+    except botocore.exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket"):
+            raise UsageError(f"S3 bucket {settings.bucket!r} at {settings.s3_endpoint}: {error}") from None
+        s3.create_bucket(Bucket=settings.bucket)
+        print(f"bucket s3://{settings.bucket}: created")
+
+
+def source_seeded(settings: Settings) -> bool:
+    with mysql_server(settings) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = %s AND table_name = 'nps'",
+            (settings.mysql.database,),
+        )
+        return bool(cur.fetchone()[0])
+
+
+def seed_source() -> None:
+    """`lab seed source` with its defaults: the seeded rows every learner starts from."""
+    seed_commands.run_source(
+        argparse.Namespace(
+            start=lab_settings.SEED_START_DATE,
+            days=seed_commands.DEFAULT_DAYS,
+            rows_per_day=seed_commands.DEFAULT_ROWS_PER_DAY,
+            seed=seed_commands.DEFAULT_SEED,
+        )
+    )
+
+
+def init_lab(settings: Settings) -> None:
+    """Create whatever of the lab's first state is missing; keep what exists."""
+    ensure_warehouse_login(settings)
+    ensure_bucket(settings)
+    for table in warehouse.create(settings):
+        print(f"{table}: ready")
+    if source_seeded(settings):
+        print(f"{settings.mysql.database}.nps: exists, kept")
+    else:
+        seed_source()
+
+
+# --- Reset --------------------------------------------------------------------------------------------
+
+
+def empty_bucket(settings: Settings) -> int:
+    s3 = _s3(settings)
+    deleted = 0
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=settings.bucket):
+        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        if keys:
+            s3.delete_objects(Bucket=settings.bucket, Delete={"Objects": keys, "Quiet": True})
+            deleted += len(keys)
+    return deleted
+
+
+def drop_warehouse(settings: Settings) -> None:
+    """Drop the warehouse schema and empty the emulator's system tables, straight in PostgreSQL."""
+    conn = postgres_server(settings, settings.redshift.database)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(settings.warehouse_schema))
+            )
+            for table in EMULATOR_SYSTEM_TABLES:
+                cur.execute("SELECT to_regclass(%s) IS NOT NULL", (table,))
+                if cur.fetchone()[0]:
+                    cur.execute(f"TRUNCATE {table}")
+    finally:
+        conn.close()
+
+
+def delete_airflow_runs(client) -> int:
+    """Delete every DAG run through Airflow's REST API; the DAGs themselves stay as they are."""
+    deleted = 0
+    for dag in client.request("GET", "/dags?limit=1000")["dags"]:
+        dag_id = dag["dag_id"]
+        # A catch-up DAG may hold a run per day since its start date: delete page after page.
+        while runs := client.request("GET", f"/dags/{dag_id}/dagRuns?limit=100")["dag_runs"]:
+            for run in runs:
+                client.request("DELETE", f"/dags/{dag_id}/dagRuns/{quote(run['dag_run_id'], safe='')}")
+            deleted += len(runs)
+    return deleted
+
+
+def reset_lab(settings: Settings, airflow_client) -> None:
+    """Back to the first state. Airflow's runs go first, so that no new run starts from the old data.
+
+    ``airflow_client`` is None when Airflow is not running: its runs stay (its metadata is only reachable
+    through the API), and the message says so.
+    """
+    if airflow_client is None:
+        print(
+            "Airflow is not running: its DAG runs are kept (`lab up`, then `lab reset` again to delete them)"
+        )
+    else:
+        print(f"Airflow: {delete_airflow_runs(airflow_client)} DAG runs deleted")
+    ensure_bucket(settings)
+    print(f"bucket s3://{settings.bucket}: {empty_bucket(settings)} objects deleted")
+    drop_warehouse(settings)
+    seed_source()
+    init_lab(settings)

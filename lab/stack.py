@@ -1,0 +1,495 @@
+"""`lab up`, `lab status`, `lab down`, `lab serve`, `lab init`, `lab reset`: the lab's running pieces.
+
+Each piece starts one way only: `lab serve <piece>` runs it in the foreground. A container of
+docker-compose.yml runs exactly that command; `lab up` runs the same command in the background, records
+its pid under STATE_DIR/run, and waits until the piece answers. So the native tests prove what compose runs.
+MySQL and PostgreSQL are not pieces: the lab uses the servers its settings name (compose runs its own).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psutil
+
+from lab import processes, setup
+from lab.cli import UsageError
+from lab.config import REPO_ROOT, STATE_DIR, Settings, load_settings, redact
+
+RUN_DIR = STATE_DIR / "run"
+LOG_DIR = STATE_DIR / "logs"
+NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+PROBE_TIMEOUT = 2.0
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One long-running server of the lab and how to run, reach and probe it."""
+
+    name: str
+    port_variable: str  # the LAB_* variable that sets its port, for error messages
+    port: Callable[[Settings], int]
+    serve: Callable[[Settings, str], None]  # runs in the foreground on (settings, bind host); never returns
+    healthy: Callable[[Settings], bool]
+    describe: Callable[[Settings], str]  # URL and login, as `lab up` prints them
+    startup_timeout: float
+
+
+# --- S3: moto_server (compose runs LocalStack instead) ---------------------------------------------------
+
+
+def s3_port(settings: Settings) -> int:
+    parts = urlsplit(settings.s3_endpoint or "")
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def serve_s3(settings: Settings, host: str) -> None:
+    _exec([str(processes.VENV_BIN / "moto_server"), "-H", host, "-p", str(s3_port(settings))])
+
+
+def s3_healthy(settings: Settings) -> bool:
+    return _http_status(settings.s3_endpoint or "") is not None
+
+
+def describe_s3(settings: Settings) -> str:
+    # The local lab's fixed logins, printed for the learner (`lab up` and `lab status` refuse other profiles).
+    return (
+        f"{settings.s3_endpoint}  bucket s3://{settings.bucket}"
+        f"  (access key {settings.aws_access_key_id} / secret {settings.aws_secret_access_key})"
+    )
+
+
+# --- Redshift: the emulator in front of PostgreSQL ------------------------------------------------------
+
+
+def serve_redshift(settings: Settings, host: str) -> None:
+    upstream = settings.postgres.with_database(settings.redshift.database)
+    command = [
+        str(processes.VENV_BIN / "redshift-emulator"),
+        "--host",
+        host,
+        "--port",
+        str(settings.redshift.port),
+    ]
+    command += ["--upstream", str(upstream)]
+    if settings.s3_endpoint:
+        command += ["--s3-endpoint-url", settings.s3_endpoint]
+    _exec(command, settings.aws_environment())
+
+
+def redshift_healthy(settings: Settings) -> bool:
+    """The emulator speaks the PostgreSQL protocol: it answers an SSLRequest with one byte, 'N' or 'S'.
+
+    No login is needed, so the probe works before `lab init` has created the Redshift user.
+    """
+    ssl_request = struct.pack("!ii", 8, 80877103)
+    try:
+        with socket.create_connection(
+            (settings.redshift.host, settings.redshift.port), PROBE_TIMEOUT
+        ) as sock:
+            sock.settimeout(PROBE_TIMEOUT)
+            sock.sendall(ssl_request)
+            return sock.recv(1) in (b"N", b"S")
+    except OSError:
+        return False
+
+
+def describe_redshift(settings: Settings) -> str:
+    redshift = settings.redshift
+    return (
+        f"{redshift.host}:{redshift.port}/{redshift.database}"
+        f"  (user {redshift.user} / password {redshift.password})"
+    )
+
+
+# --- Airflow (lab.airflow): its components under one `lab serve airflow`, metadata in PostgreSQL ---------
+
+
+def serve_airflow(settings: Settings, host: str) -> None:
+    """Migrate the metadata database, start Airflow's components, and stay until one exits or SIGTERM."""
+    from lab import airflow
+
+    instance = airflow.configure(api_port=settings.airflow_port, metadata_database=settings.airflow_database)
+    instance.migrate()
+    components = instance.start(host=host)
+    # `lab down` and `docker stop` send SIGTERM: stop the components (each in its own session) before leaving.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    try:
+        while all(component.popen.poll() is None for component in components):
+            time.sleep(1)
+        failed = next(component for component in components if component.popen.poll() is not None)
+        print(
+            f"{failed.name} exited with code {failed.popen.returncode}; log {failed.log_path}",
+            file=sys.stderr,
+        )
+        sys.exit(1)
+    finally:
+        for component in components:
+            component.stop()
+
+
+def airflow_healthy(settings: Settings) -> bool:
+    from lab import airflow
+
+    return airflow.Airflow(airflow.DEFAULT_HOME, {}, airflow_url(settings)).healthy(airflow.HEALTH_COMPONENTS)
+
+
+def airflow_url(settings: Settings) -> str:
+    return f"http://127.0.0.1:{settings.airflow_port}"
+
+
+def describe_airflow(settings: Settings) -> str:
+    from lab import airflow
+
+    return f"{airflow_url(settings)}  (user {airflow.ADMIN_USER} / password {airflow.ADMIN_PASSWORD})"
+
+
+# --- JupyterLab on the notebooks/ folder -----------------------------------------------------------------
+
+
+def jupyter_url(settings: Settings) -> str:
+    return f"http://127.0.0.1:{settings.jupyter_port}"
+
+
+def serve_jupyter(settings: Settings, host: str) -> None:
+    command = [str(processes.VENV_BIN / "jupyter-lab"), "--no-browser", f"--ip={host}"]
+    command += [
+        f"--port={settings.jupyter_port}",
+        "--port-retries=0",
+        f"--ServerApp.root_dir={NOTEBOOKS_DIR}",
+    ]
+    command += [f"--IdentityProvider.token={settings.jupyter_token}"]
+    if os.geteuid() == 0:
+        # Containers run as AIRFLOW_UID; only a native lab started by root gets here.
+        command.append("--allow-root")
+    _exec(command)
+
+
+def jupyter_healthy(settings: Settings) -> bool:
+    status = _http_status(
+        jupyter_url(settings) + "/api/status", {"Authorization": f"token {settings.jupyter_token}"}
+    )
+    return status == 200
+
+
+def describe_jupyter(settings: Settings) -> str:
+    return f"{jupyter_url(settings)}/lab?token={settings.jupyter_token}"
+
+
+PIECES: dict[str, Piece] = {
+    piece.name: piece
+    for piece in (
+        Piece("s3", "LAB_S3_ENDPOINT", s3_port, serve_s3, s3_healthy, describe_s3, 30),
+        Piece(
+            "redshift",
+            "LAB_REDSHIFT_URL",
+            lambda settings: settings.redshift.port,
+            serve_redshift,
+            redshift_healthy,
+            describe_redshift,
+            30,
+        ),
+        Piece(
+            "airflow",
+            "LAB_AIRFLOW_PORT",
+            lambda settings: settings.airflow_port,
+            serve_airflow,
+            airflow_healthy,
+            describe_airflow,
+            240,
+        ),
+        Piece(
+            "jupyter",
+            "LAB_JUPYTER_PORT",
+            lambda settings: settings.jupyter_port,
+            serve_jupyter,
+            jupyter_healthy,
+            describe_jupyter,
+            60,
+        ),
+    )
+}
+INIT_NEEDS = ("s3", "redshift")
+
+
+def _exec(command: list[str], env: dict[str, str] | None = None) -> None:
+    """Become ``command``: the pid `lab up` recorded is then the server's own."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(command[0], command, {**os.environ, **(env or {})})
+
+
+def _http_status(url: str, headers: dict[str, str] | None = None) -> int | None:
+    """The HTTP status ``url`` answers with, or None if nothing answers."""
+    try:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, headers=headers or {}), timeout=PROBE_TIMEOUT
+        ) as r:
+            return r.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except (OSError, ValueError):
+        return None
+
+
+# --- What `lab up` started: pid records under STATE_DIR/run ----------------------------------------------
+
+
+def _record_path(name: str) -> Path:
+    return RUN_DIR / f"{name}.json"
+
+
+def _write_record(name: str, process: processes.ManagedProcess) -> None:
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    record = {
+        "pid": process.pid,
+        "create_time": psutil.Process(process.pid).create_time(),
+        "log": str(process.log_path),
+    }
+    _record_path(name).write_text(json.dumps(record))
+
+
+def started_process(name: str) -> psutil.Process | None:
+    """The live process `lab up` started for ``name``, or None.
+
+    The recorded start time must match: after a reboot the same pid may belong to anything else.
+    """
+    try:
+        record = json.loads(_record_path(name).read_text())
+        process = psutil.Process(record["pid"])
+        if (
+            abs(process.create_time() - record["create_time"]) > 0.01
+            or process.status() == psutil.STATUS_ZOMBIE
+        ):
+            return None
+    except (OSError, ValueError, KeyError, psutil.Error):
+        return None
+    return process
+
+
+def process_tree(process: psutil.Process) -> list[psutil.Process]:
+    """``process`` and all its descendants that are still alive."""
+    try:
+        return [process, *process.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def stop_piece(name: str) -> bool:
+    """Stop what `lab up` started for ``name`` and its children; True if something was running."""
+    process = started_process(name)
+    _record_path(name).unlink(missing_ok=True)
+    if process is None:
+        return False
+    tree = process_tree(process)
+    processes.stop_process_group(process.pid)
+    # A child may have left the process group (its own session): stop it by its identity too.
+    for leftover in tree:
+        try:
+            if leftover.is_running():
+                leftover.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(tree, timeout=10)
+    return True
+
+
+# --- The commands --------------------------------------------------------------------------------------
+
+
+def _settings() -> Settings:
+    try:
+        settings = load_settings()
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    return settings
+
+
+def _local_settings() -> Settings:
+    settings = _settings()
+    if settings.profile != "lab" or not settings.s3_endpoint:
+        raise UsageError(f"the stack runs the local lab only; LAB_PROFILE is {settings.profile!r}")
+    return settings
+
+
+def up(args) -> int:
+    settings = _local_settings()
+    setup.require_databases(settings)
+    to_start = []
+    for piece in PIECES.values():
+        if process := started_process(piece.name):
+            print(f"{piece.name}: already running (pid {process.pid})")
+        elif processes.port_answers("127.0.0.1", piece.port(settings)):
+            raise UsageError(
+                f"{piece.name}: port {piece.port(settings)} is taken by a process this lab did not start;"
+                f" stop it, or choose another port with {piece.port_variable}"
+            )
+        else:
+            to_start.append(piece)
+
+    started = time.monotonic()
+    launched: dict[str, processes.ManagedProcess] = {}
+    for piece in to_start:
+        command = [str(processes.VENV_BIN / "lab"), "serve", piece.name]
+        launched[piece.name] = processes.start(piece.name, command, log_path(piece.name))
+        _write_record(piece.name, launched[piece.name])
+    # `lab init` needs S3 and Redshift; Airflow and Jupyter keep starting meanwhile.
+    for name in INIT_NEEDS:
+        _wait_healthy(PIECES[name], launched.get(name), settings)
+    setup.init_lab(settings)
+    for name, piece in PIECES.items():
+        if name not in INIT_NEEDS:
+            _wait_healthy(piece, launched.get(name), settings)
+    if launched:
+        print(f"ready in {time.monotonic() - started:.0f} s")
+    _print_table(settings)
+    return 0
+
+
+def log_path(name: str) -> Path:
+    return LOG_DIR / f"{name}.log"
+
+
+def _wait_healthy(piece: Piece, process: processes.ManagedProcess | None, settings: Settings) -> None:
+    """Wait until ``piece`` answers; UsageError naming the piece and its log if it dies or takes too long."""
+    if process is None:
+        # Started by an earlier `lab up`, which may still be waiting for it.
+        deadline = time.monotonic() + piece.startup_timeout
+        while not piece.healthy(settings):
+            if time.monotonic() > deadline or started_process(piece.name) is None:
+                raise UsageError(
+                    f"{piece.name} was started before but does not answer; its log is {log_path(piece.name)}."
+                    " `lab down`, then `lab up` again."
+                )
+            time.sleep(0.5)
+        return
+    try:
+        process.wait_until(lambda: piece.healthy(settings), piece.startup_timeout)
+    except processes.StartupError as error:
+        print(error, file=sys.stderr)
+        raise UsageError(
+            f"{piece.name} failed to start; its log is {process.log_path}. `lab down` stops the rest."
+        ) from None
+
+
+def _print_table(settings: Settings, names: list[str] | None = None) -> bool:
+    """Print one line per piece; True if every listed piece answers."""
+    rows = [(name, probe(settings)) for name, probe in DATABASES.items() if not names or name in names]
+    rows += [
+        (piece.name, piece.healthy(settings)) for piece in PIECES.values() if not names or piece.name in names
+    ]
+    for name, healthy in rows:
+        detail = describe(name, settings)
+        process = started_process(name)
+        owner = f"  [pid {process.pid}, log {log_path(name)}]" if process else ""
+        print(f"{name:<9} {'up' if healthy else 'DOWN':<5} {detail}{owner}")
+    return all(healthy for _, healthy in rows)
+
+
+DATABASES: dict[str, Callable[[Settings], bool]] = {
+    "mysql": setup.mysql_answers,
+    "postgres": setup.postgres_answers,
+}
+
+
+def describe(name: str, settings: Settings) -> str:
+    if name == "mysql":
+        return redact(str(settings.mysql))
+    if name == "postgres":
+        return redact(str(settings.postgres))
+    return PIECES[name].describe(settings)
+
+
+def status(args) -> int:
+    settings = _local_settings()
+    if unknown := sorted(set(args.pieces) - {*DATABASES, *PIECES}):
+        raise UsageError(f"no piece named {', '.join(unknown)}; pieces: {', '.join([*DATABASES, *PIECES])}")
+    return 0 if _print_table(settings, args.pieces) else 1
+
+
+def down(args) -> int:
+    for name in reversed(PIECES):
+        print(f"{name}: {'stopped' if stop_piece(name) else 'was not running'}")
+    return 0
+
+
+def serve(args) -> int:
+    settings = _settings()
+    PIECES[args.piece].serve(settings, args.host or settings.bind_host)
+    return 0
+
+
+def _require_pieces(settings: Settings, names: tuple[str, ...]) -> None:
+    """`lab init` and `lab reset` work through S3 and the Redshift endpoint: say which one does not answer."""
+    setup.require_databases(settings)
+    if down := [name for name in names if not PIECES[name].healthy(settings)]:
+        raise UsageError(
+            f"{', '.join(down)} not answering; start the lab first (`lab up` or `docker compose up`)"
+        )
+
+
+def init(args) -> int:
+    settings = _local_settings()
+    _require_pieces(settings, INIT_NEEDS)
+    setup.init_lab(settings)
+    return 0
+
+
+def reset(args) -> int:
+    settings = _local_settings()
+    _require_pieces(settings, INIT_NEEDS)
+    client = None
+    if airflow_healthy(settings):
+        from lab import airflow
+
+        client = airflow.Client(airflow_url(settings), airflow.ADMIN_USER, airflow.ADMIN_PASSWORD)
+    setup.reset_lab(settings, client)
+    return 0
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "up", help="start the whole lab here (no Docker) and wait until it answers"
+    )
+    parser.set_defaults(handler=up)
+
+    parser = subparsers.add_parser(
+        "status", help="show each piece of the lab: up or down, where, which login"
+    )
+    parser.add_argument(
+        "pieces",
+        nargs="*",
+        metavar="PIECE",
+        help=f"only these, of {', '.join([*DATABASES, *PIECES])} (exit 1 if one is down)",
+    )
+    parser.set_defaults(handler=status)
+
+    parser = subparsers.add_parser("down", help="stop what `lab up` started, and nothing else")
+    parser.set_defaults(handler=down)
+
+    parser = subparsers.add_parser("serve", help="run one piece in the foreground (what a container runs)")
+    parser.add_argument("piece", choices=list(PIECES))
+    parser.add_argument("--host", help="address to listen on (default LAB_BIND_HOST, 127.0.0.1)")
+    parser.set_defaults(handler=serve)
+
+    parser = subparsers.add_parser(
+        "init", help="create what the lab needs if missing: logins, databases, bucket, tables, prod.nps rows"
+    )
+    parser.set_defaults(handler=init)
+
+    parser = subparsers.add_parser(
+        "reset", help="return the lab to its first state: tables, bucket, Airflow runs, MySQL data"
+    )
+    parser.set_defaults(handler=reset)
