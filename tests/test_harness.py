@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 
 from lab import processes
+from tests.conftest import RUN_ID
 from tests.services import ServiceMissing, database_servers, mysql_connect
 
 COURSE_NPS_DDL = """
@@ -18,18 +19,28 @@ CREATE TABLE {database}.nps (
 """
 
 
-def test_prod_nps_round_trips_through_s3_as_csv(mysql_url, source_database, s3, bucket):
+@pytest.fixture
+def prod_database(mysql_url):
+    """A throwaway MySQL database of its own: the shared `source_database` holds the seeded lessons' nps."""
+    name = f"lab_test_{RUN_ID}_harness"
+    with mysql_connect(mysql_url) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}`")
+    yield name
+    with mysql_connect(mysql_url) as conn, conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+def test_prod_nps_round_trips_through_s3_as_csv(mysql_url, prod_database, s3, bucket):
     rows = [
         (datetime(2024, 1, 1, 9, 30), 9),
         (datetime(2024, 1, 1, 17, 5), 3),
         (datetime(2024, 1, 2, 8, 0), 10),
     ]
-    with mysql_connect(mysql_url, source_database, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(COURSE_NPS_DDL.format(database=source_database))
+    with mysql_connect(mysql_url, prod_database, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(COURSE_NPS_DDL.format(database=prod_database))
         cur.executemany("INSERT INTO nps (created_at, score) VALUES (%s, %s)", rows)
         cur.execute("SELECT id, created_at, score FROM nps ORDER BY id")
         source = cur.fetchall()
-        cur.execute("DROP TABLE nps")
 
     buffer = io.StringIO()
     csv.writer(buffer).writerows(source)

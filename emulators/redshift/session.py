@@ -444,6 +444,9 @@ class Session:
             self.statements[name] = Statement(loggable(sql), None)
             self._refuse(Kind.PARSE, sql, refusal)
             return messages.parse(name, REFUSED_SQL, payload[types_at:])
+        # PostgreSQL resolves table names at Parse: the system tables must exist (with the history) by then.
+        if self._must_flush_first(rewritten):
+            return Verdict.AGAIN
         self.statements[name] = Statement(rewritten.loggable_sql, rewritten)
         self.requests.append(Request(Kind.PARSE, rewritten.loggable_sql))
         if rewritten.sql == sql:

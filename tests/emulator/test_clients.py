@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import psycopg
@@ -17,7 +18,9 @@ from tests.emulator.wire_helpers import (
     psycopg_connect,
     redshift_connect,
     table_rows,
+    unique,
 )
+from tests.services import postgres_connect
 
 
 def test_redshift_connector_simple_and_extended_queries(redshift_emulator):
@@ -97,3 +100,24 @@ def test_copy_from_stdin_and_to_stdout_pass_through(redshift_emulator, warehouse
             (2, "2024-01-02 03:04:05", 6),
             (3, "2024-01-03 00:00:00", 7),
         ]
+
+
+def test_system_tables_answer_the_first_extended_query_of_a_new_database(redshift_emulator, postgres_url):
+    """redshift_connector parses every statement: the history table must exist by the Parse, even in a
+    database the emulator has never seen."""
+    database = unique("lab_test_fresh")
+    admin = postgres_connect(postgres_url)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{database}"')
+    try:
+        conn = redshift_connect(dataclasses.replace(redshift_emulator, database=database))
+        cursor = conn.cursor()
+        cursor.execute("SELECT 42")
+        cursor.execute("SELECT query_text FROM sys_query_history ORDER BY start_time")
+        assert [row[0] for row in cursor.fetchall()] == ["SELECT 42"]
+        conn.close()
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        admin.close()

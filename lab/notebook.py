@@ -1,0 +1,570 @@
+"""What the notebooks call: the lab's tables and bucket as pandas, and DAG runs driven through Airflow.
+
+A lesson's code cell is one call here, so the notebook reads like the lesson and the logic is tested
+like any code (tests/test_notebook_helpers.py). Everything reads the running lab through the same
+settings as the rest of the lab (``lab.config``): MySQL, the Redshift endpoint, S3 and Airflow's API.
+
+    from lab import notebook as nb
+    nb.source("SELECT COUNT(*) AS n FROM nps")            # prod.nps, as a DataFrame
+    nb.warehouse("SELECT COUNT(*) AS n FROM raw_data.nps")  # through the Redshift endpoint
+    run = nb.run_dag("MySQL_to_Redshift", date(2024, 1, 1))  # trigger (or re-run), wait, show progress
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import boto3
+import pandas as pd
+import pymysql
+import redshift_connector
+
+from lab import airflow
+from lab.cli import main as lab_main
+from lab.config import REPO_ROOT, Settings, load_settings
+
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")  # colours in Airflow's CLI output
+RUN_TIMEOUT = 300  # seconds a notebook waits for one DAG run
+POLL_SECONDS = 1.0
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+# --- The two databases and the bucket, as DataFrames ----------------------------------------------------
+
+
+def _frame(cursor, rows: Sequence[Sequence]) -> pd.DataFrame:
+    columns = [column[0] for column in cursor.description or ()]
+    return pd.DataFrame([tuple(row) for row in rows], columns=columns)
+
+
+def _mysql(lab: Settings) -> pymysql.Connection:
+    url = lab.mysql
+    return pymysql.connect(
+        host=url.host, port=url.port, user=url.user, password=url.password, database=url.database
+    )
+
+
+def source(query: str, params: Sequence = ()) -> pd.DataFrame:
+    """Rows of a query on the source MySQL database (the course's `prod`)."""
+    with _mysql(settings()) as conn, conn.cursor() as cur:
+        cur.execute(query, params or None)
+        return _frame(cur, cur.fetchall())
+
+
+def change_source(statement: str, params: Sequence = ()) -> int:
+    """Run one statement on the source database and commit; returns the rows it touched."""
+    with _mysql(settings()) as conn, conn.cursor() as cur:
+        count = cur.execute(statement, params or None)
+        conn.commit()
+        return count
+
+
+def _redshift(lab: Settings) -> redshift_connector.Connection:
+    url = lab.redshift
+    return redshift_connector.connect(
+        host=url.host,
+        port=url.port,
+        user=url.user,
+        password=url.password,
+        database=url.database,
+        ssl=lab.redshift_ssl,
+    )
+
+
+def warehouse(query: str, params: Sequence = ()) -> pd.DataFrame:
+    """Rows of a query on the warehouse, through the Redshift endpoint (the emulator in the lab)."""
+    with _redshift(settings()) as conn:
+        cur = conn.cursor()
+        cur.execute(query, tuple(params) or None)
+        rows = cur.fetchall() if cur.description else ()
+        return _frame(cur, rows)
+
+
+def change_warehouse(statement: str, params: Sequence = ()) -> None:
+    """Run one statement on the warehouse and commit."""
+    with _redshift(settings()) as conn:
+        conn.cursor().execute(statement, tuple(params) or None)
+        conn.commit()
+
+
+def _s3(lab: Settings):
+    return boto3.client(
+        "s3",
+        endpoint_url=lab.s3_endpoint,
+        region_name=lab.aws_region,
+        aws_access_key_id=lab.aws_access_key_id or None,
+        aws_secret_access_key=lab.aws_secret_access_key or None,
+    )
+
+
+def objects(prefix: str = "") -> pd.DataFrame:
+    """The bucket's objects under ``prefix``: key, size in bytes, last modified."""
+    lab = settings()
+    listed = []
+    for page in _s3(lab).get_paginator("list_objects_v2").paginate(Bucket=lab.bucket, Prefix=prefix):
+        listed += [(item["Key"], item["Size"], item["LastModified"]) for item in page.get("Contents", [])]
+    return pd.DataFrame(listed, columns=["key", "size", "last_modified"])
+
+
+def object_text(key: str) -> str:
+    lab = settings()
+    return _s3(lab).get_object(Bucket=lab.bucket, Key=key)["Body"].read().decode()
+
+
+def connections() -> pd.DataFrame:
+    """The Airflow connections the lab renders as AIRFLOW_CONN_* variables, passwords hidden."""
+    rows = []
+    for variable, value in settings().airflow_connections().items():
+        connection = json.loads(value)
+        rows.append(
+            {
+                "conn_id": variable.removeprefix("AIRFLOW_CONN_").lower(),
+                "conn_type": connection["conn_type"],
+                "host": connection.get("host"),
+                "port": connection.get("port"),
+                "schema": connection.get("schema"),
+                "login": connection.get("login"),
+                "password": "***" if connection.get("password") else "",
+                "extra": connection.get("extra"),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["port"] = frame["port"].astype("Int64")  # a missing port would make the column float
+    return frame
+
+
+# --- What the warehouse received and refused ------------------------------------------------------------
+
+
+def history_mark() -> int:
+    """The newest query id in the warehouse's query history: pass it to ``query_history`` as ``after``."""
+    mark = warehouse("SELECT COALESCE(MAX(query_id), 0) AS mark FROM sys_query_history")
+    return int(mark["mark"][0])
+
+
+def query_history(after: int = 0, like: str = "%") -> pd.DataFrame:
+    """Statements the warehouse ran after query id ``after`` whose text matches ``like``, oldest first.
+
+    The text is as Redshift's SYS_QUERY_HISTORY keeps it (COPY credentials masked), on one line; the
+    notebook's own look-ups into the history are left out.
+    """
+    history = warehouse(
+        "SELECT query_id, status, start_time, query_text FROM sys_query_history"
+        " WHERE query_id > %s AND query_text ILIKE %s AND query_text NOT ILIKE %s ORDER BY query_id",
+        (after, like, "%sys_query_history%"),
+    )
+    history["query_text"] = [" ".join(text.split()) for text in history["query_text"]]
+    return history
+
+
+def print_history(history: pd.DataFrame) -> None:
+    """One line per statement: status, then the full text."""
+    for status, text in zip(history["status"], history["query_text"], strict=True):
+        print(f"{status:<8} {text}")
+
+
+def load_errors(table: str | None = None) -> pd.DataFrame:
+    """Rows of STL_LOAD_ERRORS, newest first: which file, line and column a COPY refused, and why."""
+    query = (
+        "SELECT e.starttime, e.query, TRIM(e.filename) AS filename, e.line_number,"
+        " TRIM(e.colname) AS colname, TRIM(e.raw_field_value) AS raw_field_value, e.err_code,"
+        " TRIM(e.err_reason) AS err_reason"
+        " FROM stl_load_errors e"
+    )
+    if table is None:
+        return warehouse(query + " ORDER BY e.starttime DESC")
+    return warehouse(
+        query + " JOIN pg_class c ON c.oid = e.tbl WHERE c.relname = %s ORDER BY e.starttime DESC", (table,)
+    )
+
+
+# --- Comparing both sides -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """How a warehouse table differs from its source, row for row by key."""
+
+    source_rows: int
+    warehouse_rows: int
+    missing: list  # keys in the source, not in the warehouse
+    extra: list  # keys in the warehouse, not in the source
+    changed: list  # keys on both sides with different values
+
+    @property
+    def equal(self) -> bool:
+        return not (self.missing or self.extra or self.changed)
+
+    def __str__(self) -> str:
+        if self.equal:
+            return f"equal: {self.source_rows} rows on both sides"
+        return (
+            f"source {self.source_rows} rows, warehouse {self.warehouse_rows} rows:"
+            f" {len(self.missing)} missing (e.g. ids {self.missing[:5]}),"
+            f" {len(self.extra)} extra (e.g. ids {self.extra[:5]}),"
+            f" {len(self.changed)} changed (e.g. ids {self.changed[:5]})"
+        )
+
+
+def compare(source_rows: pd.DataFrame, warehouse_rows: pd.DataFrame, key: str = "id") -> Comparison:
+    """Compare two tables with the same columns by ``key``; types are normalised (MySQL 1 == PG true)."""
+    left = _normalised(source_rows, key)
+    right = _normalised(warehouse_rows[list(source_rows.columns)], key)
+    both = left.index.intersection(right.index)
+    differs = (left.loc[both] != right.loc[both]) & ~(left.loc[both].isna() & right.loc[both].isna())
+    return Comparison(
+        source_rows=len(left),
+        warehouse_rows=len(right),
+        missing=sorted(left.index.difference(right.index).tolist()),
+        extra=sorted(right.index.difference(left.index).tolist()),
+        changed=sorted(both[differs.any(axis=1)].tolist()),
+    )
+
+
+def _normalised(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    return frame.set_index(key).sort_index().apply(_comparable)
+
+
+def _comparable(column: pd.Series) -> pd.Series:
+    """Numbers and flags as floats (MySQL's 1 equals PostgreSQL's true), times as is, the rest as text."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return column
+    if pd.api.types.is_bool_dtype(column):
+        return column.astype(float)
+    try:
+        return pd.to_numeric(column).astype(float)
+    except (TypeError, ValueError):
+        return column.astype(str)
+
+
+def per_day(frame: pd.DataFrame, column: str = "created_at") -> pd.Series:
+    """Row counts by calendar day of ``column``."""
+    return frame.groupby(pd.to_datetime(frame[column]).dt.date).size().rename("rows")
+
+
+def _query(side: str) -> Callable[..., pd.DataFrame]:
+    if side not in ("source", "warehouse"):
+        raise ValueError(f"side must be 'source' or 'warehouse', not {side!r}")
+    return source if side == "source" else warehouse
+
+
+def _table(side: str, table: str) -> str:
+    return table if side == "source" else f"{settings().warehouse_schema}.{table}"
+
+
+def day_rows(
+    side: str,
+    day: date,
+    table: str = "nps",
+    columns: str = "id, created_at, score",
+    column: str = "created_at",
+) -> pd.DataFrame:
+    """The rows of ``table`` whose ``column`` falls on ``day``, from the source or the warehouse, by id."""
+    window = (day.isoformat(), (day + timedelta(days=1)).isoformat())
+    where = f"{column} >= %s AND {column} < %s"
+    return _query(side)(f"SELECT {columns} FROM {_table(side, table)} WHERE {where} ORDER BY id", window)
+
+
+def forget_days(first: date, last: date, table: str = "nps") -> None:
+    """Delete ``first`` to ``last`` (included) from the warehouse table, as if never loaded."""
+    window = (first.isoformat(), (last + timedelta(days=1)).isoformat())
+    change_warehouse(
+        f"DELETE FROM {_table('warehouse', table)} WHERE created_at >= %s AND created_at < %s", window
+    )
+
+
+def row_count(side: str, table: str = "nps") -> int:
+    return int(_query(side)(f"SELECT COUNT(*) AS n FROM {_table(side, table)}")["n"][0])
+
+
+def daily_counts(first: date, last: date, table: str = "nps") -> pd.DataFrame:
+    """Rows per day of ``table``, ``first`` to ``last`` included: source and warehouse side by side."""
+    window = (first.isoformat(), (last + timedelta(days=1)).isoformat())
+    query = "SELECT id, created_at FROM {} WHERE created_at >= %s AND created_at < %s"
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    sides = {
+        "source": per_day(source(query.format(table), window)),
+        "warehouse": per_day(warehouse(query.format(f"{settings().warehouse_schema}.{table}"), window)),
+    }
+    return pd.DataFrame({name: counts.reindex(days, fill_value=0) for name, counts in sides.items()})
+
+
+def source_days(table: str = "nps", column: str = "created_at") -> list[date]:
+    """The days that have rows in a source table, in order."""
+    days = source(f"SELECT DISTINCT DATE({column}) AS day FROM {table} ORDER BY day")
+    return list(days["day"])
+
+
+def next_day(table: str = "nps", column: str = "created_at") -> date:
+    """The first day after the last one with rows: where a new day of production goes."""
+    return source_days(table, column)[-1] + timedelta(days=1)
+
+
+def snippet(path: str, name: str) -> str:
+    """The code between ``# [START name]`` and ``# [END name]`` in a file of the repository."""
+    lines = (REPO_ROOT / path).read_text().splitlines()
+    marks = [line.strip() for line in lines]
+    try:
+        start = marks.index(f"# [START {name}]")
+        end = marks.index(f"# [END {name}]", start)
+    except ValueError:
+        raise ValueError(f"{path} has no snippet {name!r}") from None
+    body = [line for line in lines[start + 1 : end] if not line.strip().startswith("# [")]
+    indent = min(len(line) - len(line.lstrip()) for line in body if line.strip())
+    return "\n".join(line[indent:] for line in body)
+
+
+# --- The lab's command line -------------------------------------------------------------------------------
+
+
+def lab(*args: str) -> None:
+    """Run a `lab` command (e.g. ``lab("seed", "tick", "--date", "2024-01-31")``) here; raise if it fails."""
+    print("$ lab", " ".join(args), flush=True)
+    code = lab_main(list(args))
+    if code:
+        raise RuntimeError(f"`lab {' '.join(args)}` exited with code {code}; its message is above")
+
+
+def tick(day: date) -> None:
+    """One new day of production in the source, as busy as the days it already has on average:
+    `lab seed tick --date DAY --rows-per-day N`."""
+    volume = source("SELECT COUNT(*) / COUNT(DISTINCT DATE(created_at)) AS n FROM nps")["n"][0]
+    lab("seed", "tick", "--date", day.isoformat(), "--rows-per-day", str(round(volume or 0)))
+
+
+# --- Airflow: runs, backfills, task states ----------------------------------------------------------------
+
+
+def airflow_cli(*args: str) -> str:
+    """Run ``airflow ARGS`` against the lab's Airflow; prints and returns its output, raises if it fails."""
+    print("$ airflow", " ".join(args), flush=True)
+    result = airflow.configure().run(*args, check=False)
+    print(_ANSI_ESCAPE.sub("", result.stdout.strip()[-3000:]), flush=True)
+    if result.returncode:
+        raise airflow.AirflowError(f"airflow {' '.join(args)} failed:\n{result.stderr.strip()[-3000:]}")
+    return result.stdout
+
+
+def _client() -> airflow.Client:
+    return airflow.client(settings())
+
+
+def dags() -> pd.DataFrame:
+    """The DAGs Airflow has parsed: id, paused or not, tags, the file they come from."""
+    listed = _client().request("GET", "/dags?limit=100")["dags"]
+    return pd.DataFrame(
+        [
+            {
+                "dag_id": dag["dag_id"],
+                "is_paused": dag["is_paused"],
+                "tags": ", ".join(sorted(tag["name"] for tag in dag["tags"])),
+                "fileloc": dag["fileloc"].rsplit("/", 1)[-1],
+            }
+            for dag in listed
+        ],
+        columns=["dag_id", "is_paused", "tags", "fileloc"],
+    )
+
+
+def import_errors() -> pd.DataFrame:
+    """DAG files Airflow failed to import, with the error: why a DAG does not show."""
+    errors = _client().request("GET", "/importErrors")["import_errors"]
+    return pd.DataFrame(errors, columns=["filename", "timestamp", "stack_trace"])
+
+
+def dag_details(dag_id: str) -> dict:
+    return _client().request("GET", f"/dags/{dag_id}/details")
+
+
+def dag_tasks(dag_id: str) -> pd.DataFrame:
+    """The DAG's tasks with the settings that decide how runs follow each other."""
+    tasks = _client().request("GET", f"/dags/{dag_id}/tasks")["tasks"]
+    columns = ["task_id", "operator_name", "depends_on_past", "wait_for_downstream", "retries"]
+    return pd.DataFrame([{name: task.get(name) for name in columns} for task in tasks], columns=columns)
+
+
+def task_log(dag_id: str, run_id: str, task_id: str, try_number: int | None = None) -> str:
+    """The log of one task instance (its last try unless ``try_number``), as text."""
+    client = _client()
+    if try_number is None:
+        instance = client.request("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}")
+        try_number = max(1, instance["try_number"])
+    log = client.request("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}")
+    return "\n".join(_log_lines(log["content"]))
+
+
+def _log_lines(content) -> list[str]:
+    """Airflow 3 returns a log as structured events; older servers as one string."""
+    if isinstance(content, str):
+        return content.splitlines()
+    lines = []
+    for event in content:
+        if isinstance(event, dict):
+            text = event.get("event", "")
+            if event.get("error_detail"):
+                text += " " + str(event["error_detail"])
+            lines.append(f"{event.get('level', '')} {text}".strip())
+        else:
+            lines.append(str(event))
+    return lines
+
+
+def _logical_day(run: dict) -> date | None:
+    value = run.get("logical_date")
+    return datetime.fromisoformat(value).date() if value else None
+
+
+def runs(dag_id: str) -> pd.DataFrame:
+    """The DAG's runs, oldest logical date first: run id, logical date, state, type, start and end."""
+    columns = ["dag_run_id", "logical_date", "state", "run_type", "start_date", "end_date"]
+    listed = _client().runs(dag_id)
+    frame = pd.DataFrame([{name: run.get(name) for name in columns} for run in listed], columns=columns)
+    for name in ("logical_date", "start_date", "end_date"):
+        frame[name] = pd.to_datetime(frame[name], utc=True)
+    return frame
+
+
+def task_states(dag_id: str, run_id: str) -> dict[str, str | None]:
+    client = _client()
+    instances = client.request("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"]
+    return {instance["task_id"]: instance["state"] for instance in instances}
+
+
+def unpause(dag_id: str) -> None:
+    """A new DAG starts paused, and a paused DAG's runs, backfills included, wait in `queued` for ever."""
+    client = _client()
+    if client.wait_for_dag(dag_id)["is_paused"]:
+        client.set_paused(dag_id, False)
+        print(f"{dag_id}: unpaused", flush=True)
+
+
+def _run_for(client: airflow.Client, dag_id: str, day: date) -> str | None:
+    """The id of the DAG's run for logical date ``day``, if there is one."""
+    return next((run["dag_run_id"] for run in client.runs(dag_id) if _logical_day(run) == day), None)
+
+
+def _clear(client: airflow.Client, dag_id: str, run_id: str, task_ids: Sequence[str] | None = None) -> None:
+    """Clear the run's tasks (all, or ``task_ids``): Airflow runs them again."""
+    body = {"dag_run_id": run_id, "dry_run": False, "only_failed": False, "reset_dag_runs": True}
+    if task_ids is not None:
+        body["task_ids"] = list(task_ids)
+    client.request("POST", f"/dags/{dag_id}/clearTaskInstances", body)
+
+
+def run_dag(dag_id: str, day: date, timeout: float = RUN_TIMEOUT) -> dict:
+    """Run ``dag_id`` for logical date ``day`` and wait for it, printing each task's state as it changes.
+
+    A run for that date that exists already is cleared, so it runs again (Airflow's way to re-run a
+    date); otherwise a new run is triggered. Returns the finished run (its ``state`` says how it ended).
+    """
+    client = _client()
+    unpause(dag_id)
+    if run_id := _run_for(client, dag_id, day):
+        _clear(client, dag_id, run_id)
+        print(f"{dag_id} {day}: cleared run {run_id}, it runs again", flush=True)
+    else:
+        run_id = client.trigger(dag_id, day)
+        print(f"{dag_id} {day}: triggered run {run_id}", flush=True)
+    return wait_for_runs(dag_id, [run_id], timeout)[0]
+
+
+def run_tasks(dag_id: str, day: date, task_ids: Sequence[str], timeout: float = RUN_TIMEOUT) -> dict:
+    """Run only ``task_ids`` of the DAG's run for ``day``, through the scheduler, and wait.
+
+    In an existing run those tasks are cleared and run again. A new run is created while the DAG is
+    paused, and its other tasks are marked success without running, so that only the chosen ones run.
+    This plays two runs' tasks in a chosen order, as they can interleave when runs overlap.
+    """
+    client = _client()
+    client.wait_for_dag(dag_id)
+    if run_id := _run_for(client, dag_id, day):
+        _clear(client, dag_id, run_id, task_ids)
+    else:
+        client.set_paused(dag_id, True)
+        run_id = client.trigger(dag_id, day)
+        for task_id in task_states(dag_id, run_id):
+            if task_id not in task_ids:
+                path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}"
+                client.request("PATCH", path, {"new_state": "success"})
+    print(f"{dag_id} {day}: running only {', '.join(task_ids)} of run {run_id}", flush=True)
+    unpause(dag_id)
+    return wait_for_runs(dag_id, [run_id], timeout)[0]
+
+
+def backfill(dag_id: str, first: date, last: date, max_active_runs: int = 1) -> list[dict]:
+    """`airflow backfill create` from ``first`` to ``last`` (both included), then wait for its runs."""
+    unpause(dag_id)
+    airflow_cli(
+        "backfill",
+        "create",
+        "--dag-id",
+        dag_id,
+        "--from-date",
+        first.isoformat(),
+        "--to-date",
+        last.isoformat(),
+        "--max-active-runs",
+        str(max_active_runs),
+        "--reprocess-behavior",
+        "completed",
+    )
+    # The backfill creates a run for each day of the range, or re-queues the run that day had already.
+    backfill_runs = [run for run in _client().runs(dag_id) if first <= _logical_day(run) <= last]
+    return wait_for_runs(dag_id, [run["dag_run_id"] for run in backfill_runs])
+
+
+def wait_for_runs(dag_id: str, run_ids: Sequence[str], timeout: float = RUN_TIMEOUT) -> list[dict]:
+    """Wait until every run has finished, printing each change of a run's or task's state."""
+    client = _client()
+    return watch(
+        lambda run_id: client.request("GET", f"/dags/{dag_id}/dagRuns/{run_id}"),
+        lambda run_id: task_states(dag_id, run_id),
+        run_ids,
+        timeout,
+    )
+
+
+def watch(
+    get_run: Callable[[str], dict],
+    get_tasks: Callable[[str], dict[str, str | None]],
+    run_ids: Sequence[str],
+    timeout: float,
+    poll_seconds: float = POLL_SECONDS,
+    out=None,
+) -> list[dict]:
+    """Poll runs until they finish, writing one line per change of state; the runs in ``run_ids`` order."""
+    out = out or sys.stdout
+    started = time.monotonic()
+    seen: dict[tuple[str, str], str | None] = {}
+    finished: dict[str, dict] = {}
+    while len(finished) < len(run_ids):
+        for run_id in run_ids:
+            if run_id in finished:
+                continue
+            run = get_run(run_id)
+            states = {"(run)": run["state"], **get_tasks(run_id)}
+            for task, state in states.items():
+                if seen.get((run_id, task), "") != state:
+                    seen[(run_id, task)] = state
+                    elapsed = time.monotonic() - started
+                    print(f"{elapsed:6.1f}s  {run_id}  {task}: {state}", file=out, flush=True)
+            if run["state"] in airflow.FINISHED_STATES:
+                finished[run_id] = run
+        if len(finished) < len(run_ids):
+            if time.monotonic() - started > timeout:
+                waiting = [run_id for run_id in run_ids if run_id not in finished]
+                raise TimeoutError(
+                    f"runs still not finished after {timeout:.0f} s: {waiting};"
+                    " is the DAG paused, or the scheduler down? (`lab status`, labs.md troubleshooting)"
+                )
+            time.sleep(poll_seconds)
+    return [finished[run_id] for run_id in run_ids]
