@@ -8,14 +8,13 @@ soft-deletes a few, stamping ``modified`` with that day.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
 import pymysql
 
 from seed import rows
-from seed.source import insert_rows, progress
+from seed.source import fill_table, insert_rows, progress, recreate_table
 
 TABLE = "nps_changes"
 COLUMNS = ("created_at", "score", "modified", "deleted")
@@ -44,24 +43,17 @@ class DayOfChanges:
 
 
 def recreate(conn: pymysql.Connection) -> None:
-    with conn.cursor() as cur:
-        cur.execute(f"DROP TABLE IF EXISTS {TABLE}")
-        cur.execute(CREATE_TABLE)
-
-
-def _tuples(seed: int, dates: list[date], rows_per_day: int) -> Iterator[str]:
-    for day in dates:
-        for created_at, score in rows.responses(seed, TABLE, day, rows_per_day):
-            yield f"('{created_at}',{score},'{created_at}',0)"
+    recreate_table(conn, TABLE, CREATE_TABLE)
 
 
 def fill(conn: pymysql.Connection, dates: list[date], rows_per_day: int, seed: int) -> int:
     """Insert the rows created on ``dates``, unmodified and live. Returns the row count."""
-    total = sum(rows.day_count(seed, TABLE, day, rows_per_day) for day in dates)
-    with progress(total, TABLE) as bar:
-        count = insert_rows(conn, TABLE, COLUMNS, _tuples(seed, dates, rows_per_day), bar)
-    conn.commit()
-    return count
+    return fill_table(conn, TABLE, COLUMNS, live_row, dates, rows_per_day, seed)
+
+
+def live_row(created_at: str, score: int) -> str:
+    """A new row as a SQL tuple: modified when created, not deleted."""
+    return f"('{created_at}',{score},'{created_at}',0)"
 
 
 def tick(conn: pymysql.Connection, day: date, rows_per_day: int, seed: int) -> DayOfChanges:
@@ -86,7 +78,7 @@ def tick(conn: pymysql.Connection, day: date, rows_per_day: int, seed: int) -> D
             list(zip(stamps[len(modified) :], deleted, strict=True)),
         )
         new_rows = (
-            f"('{created_at}',{score},'{created_at}',0)"
+            live_row(created_at, score)
             for created_at, score in zip(
                 rows.times_of_day(rnd, day, created), rows.scores(rnd, created), strict=True
             )

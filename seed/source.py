@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 
 import pymysql
 from tqdm import tqdm
 
 from lab.cli import UsageError
 from lab.config import DatabaseUrl, redact
+from seed import rows
 
 # Rows per INSERT statement: big enough that MySQL parses few statements, small enough to stay far
 # below max_allowed_packet (16 MiB by default; a row here is under 40 bytes).
@@ -75,4 +77,34 @@ def insert_rows(
             cur.execute(head + ",".join(batch))
             count += len(batch)
             bar.update(len(batch))
+    return count
+
+
+def recreate_table(conn: pymysql.Connection, table: str, create_sql: str) -> None:
+    with conn.cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS {table}")
+        cur.execute(create_sql)
+
+
+def fill_table(
+    conn: pymysql.Connection,
+    table: str,
+    columns: Sequence[str],
+    to_sql: Callable[[str, int], str],
+    dates: list[date],
+    rows_per_day: int,
+    seed: int,
+) -> int:
+    """Insert the responses created on ``dates``, each made a SQL tuple by ``to_sql(created_at, score)``.
+
+    Returns the row count."""
+    tuples = (
+        to_sql(created_at, score)
+        for day in dates
+        for created_at, score in rows.responses(seed, table, day, rows_per_day)
+    )
+    total = sum(rows.day_count(seed, table, day, rows_per_day) for day in dates)
+    with progress(total, table) as bar:
+        count = insert_rows(conn, table, columns, tuples, bar)
+    conn.commit()
     return count

@@ -15,7 +15,7 @@ import pytest
 
 from lab import processes
 from lab.config import PROFILE_DEFAULTS, DatabaseUrl
-from tests.services import database_servers, mysql_connect, postgres_connect
+from tests.services import database_servers, postgres_connect, throwaway_mysql_database
 
 RUN_ID = uuid.uuid4().hex[:8]
 TEST_LOG_DIR = Path(__file__).resolve().parent.parent / ".lab" / "test-logs" / RUN_ID
@@ -46,12 +46,8 @@ def postgres_url(servers) -> str:
 @pytest.fixture(scope="session")
 def source_database(mysql_url) -> str:
     """A throwaway MySQL database standing in for the course's `prod`."""
-    name = f"lab_test_{RUN_ID}_prod"
-    with mysql_connect(mysql_url) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}`")
-    yield name
-    with mysql_connect(mysql_url) as conn, conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    with throwaway_mysql_database(mysql_url, f"lab_test_{RUN_ID}_prod") as name:
+        yield name
 
 
 @pytest.fixture(scope="session")

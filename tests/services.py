@@ -38,6 +38,18 @@ def mysql_connect(url: str, database: str | None = None, **kwargs) -> pymysql.Co
     )
 
 
+@contextmanager
+def throwaway_mysql_database(url: str, name: str) -> Iterator[str]:
+    """Create the MySQL database ``name`` and drop it when the block ends."""
+    with mysql_connect(url) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}`")
+    try:
+        yield name
+    finally:
+        with mysql_connect(url) as conn, conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+
+
 def postgres_connect(url: str, database: str | None = None):
     parsed = DatabaseUrl.parse(url, 5432)
     return psycopg2.connect(

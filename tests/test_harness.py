@@ -8,7 +8,7 @@ import pytest
 
 from lab import processes
 from tests.conftest import RUN_ID
-from tests.services import ServiceMissing, database_servers, mysql_connect
+from tests.services import ServiceMissing, database_servers, mysql_connect, throwaway_mysql_database
 
 COURSE_NPS_DDL = """
 CREATE TABLE {database}.nps (
@@ -22,12 +22,8 @@ CREATE TABLE {database}.nps (
 @pytest.fixture
 def prod_database(mysql_url):
     """A throwaway MySQL database of its own: the shared `source_database` holds the seeded lessons' nps."""
-    name = f"lab_test_{RUN_ID}_harness"
-    with mysql_connect(mysql_url) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}`")
-    yield name
-    with mysql_connect(mysql_url) as conn, conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    with throwaway_mysql_database(mysql_url, f"lab_test_{RUN_ID}_harness") as name:
+        yield name
 
 
 def test_prod_nps_round_trips_through_s3_as_csv(mysql_url, prod_database, s3, bucket):

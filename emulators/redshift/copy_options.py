@@ -243,6 +243,16 @@ def _client_copy_to(cursor: _Cursor) -> None:
         raise RedshiftError("COPY ... TO is not supported by Redshift; use UNLOAD", FEATURE_NOT_SUPPORTED)
 
 
+def _csv_format(cursor: _Cursor, statement: str) -> str:
+    """The rest of `FORMAT [AS] name` (copy-parameters-data-format.html): CSV is the one format loaded
+    and unloaded here; JSON, AVRO, PARQUET, ORC... are refused by name."""
+    cursor.accept("AS")
+    data_format = cursor.next()
+    if data_format.upper != "CSV":
+        raise _unsupported(statement, f"FORMAT {data_format.text.upper()}", "only CSV and text files")
+    return "CSV"
+
+
 def _copy_parameters(cursor: _Cursor) -> dict:
     options: dict = {}
     csv_quote: str | None = None
@@ -252,12 +262,7 @@ def _copy_parameters(cursor: _Cursor) -> dict:
         if _authorization(cursor, word, options):
             continue
         if word == "FORMAT":
-            # copy-parameters-data-format.html: FORMAT [AS] CSV | JSON | AVRO | PARQUET | ...
-            cursor.accept("AS")
-            data_format = cursor.next()
-            if data_format.upper != "CSV":
-                raise _unsupported("COPY", f"FORMAT {data_format.text.upper()}", "only CSV and text files")
-            word = "CSV"
+            word = _csv_format(cursor, "COPY")
         if word == "CSV":
             options["format"] = "csv"
             if cursor.accept("QUOTE"):
@@ -390,11 +395,7 @@ def parse_unload(tokens: Sequence[Token], rewrite_query: Callable[[str], str]) -
         if _authorization(cursor, word, options):
             continue
         if word == "FORMAT":
-            cursor.accept("AS")
-            data_format = cursor.next()
-            if data_format.upper != "CSV":
-                raise _unsupported("UNLOAD", f"FORMAT {data_format.text.upper()}", "only CSV and text files")
-            word = "CSV"
+            word = _csv_format(cursor, "UNLOAD")
         if word == "CSV":
             options["format"] = "csv"
         elif word == "HEADER":

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import itertools
 import logging
 import time
 from collections import defaultdict, deque
@@ -98,12 +97,20 @@ VALUES ((SELECT usesysid FROM pg_user WHERE usename = %s), 0, to_regclass(%s)::o
     %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 """
 
-# Query ids grow across restarts of the emulator, like Redshift's, without a round trip per statement.
-_query_ids = itertools.count(time.time_ns() // 1000)
+class QueryIds:
+    """Query ids follow the clock (microseconds since the epoch, one more if the clock has not moved), so
+    they grow like Redshift's without a round trip per statement: across restarts, and across several
+    emulators writing to one database, a statement started later has the larger id."""
+
+    def __init__(self) -> None:
+        self._last = 0
+
+    def __call__(self) -> int:
+        self._last = max(self._last + 1, time.time_ns() // 1000)
+        return self._last
 
 
-def next_query_id() -> int:
-    return next(_query_ids)
+next_query_id = QueryIds()
 
 
 def utc(epoch_seconds: float) -> datetime:

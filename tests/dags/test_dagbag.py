@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lab.config import REPO_ROOT
+from lab.config import REPO_ROOT, load_settings
 
 # Run in a fresh interpreter: any socket connect while Airflow imports and parses the DAG files raises,
 # which DagBag records as an import error of the file that tried.
@@ -36,8 +36,9 @@ print(json.dumps({"errors": bag.import_errors, "dags": dags}))
 """
 
 
-def parse_dags(tmp_path: Path) -> dict:
+def parse_dags(tmp_path: Path, extra_env: dict[str, str] | None = None) -> dict:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AIRFLOW", "LAB_"))}
+    env.update(extra_env or {})
     env["AIRFLOW_HOME"] = str(tmp_path)
     result = subprocess.run(
         [sys.executable, "-c", PARSE, str(REPO_ROOT / "dags")],
@@ -80,3 +81,23 @@ def test_dags_parse_without_errors_or_connections(tmp_path):
         "keep_latest_nps_changes",
         "drop_temp_nps_changes",
     ]
+
+
+def test_the_same_dag_files_serve_the_lab_and_real_aws(tmp_path):
+    """Outgrowing the laptop changes configuration only: under the `aws` profile the DAGs parse to exactly
+    the same tasks, queries and keys; only the connections (and the learner's bucket name) differ."""
+    bucket = {"LAB_S3_BUCKET": "my-nps-bucket"}
+    aws = {
+        **bucket,
+        "LAB_PROFILE": "aws",
+        "LAB_REDSHIFT_URL": "postgresql://awsuser:pw@my-cluster.abc123.us-east-1.redshift.amazonaws.com:5439/dev",
+        "LAB_AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/RedshiftS3Read",
+    }
+    lab_connections = load_settings(bucket).airflow_connections()
+    aws_connections = load_settings(aws).airflow_connections()
+    assert lab_connections != aws_connections
+
+    on_lab = parse_dags(tmp_path / "lab", {**bucket, **lab_connections})
+    on_aws = parse_dags(tmp_path / "aws", {**aws, **aws_connections})
+    assert on_lab["errors"] == on_aws["errors"] == {}
+    assert on_lab["dags"] == on_aws["dags"]

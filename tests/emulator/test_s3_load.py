@@ -19,7 +19,6 @@ from emulators.redshift.rewrite import rewrite
 from emulators.redshift.s3_load import S3Load
 from lab import processes
 from tests.conftest import TEST_LOG_DIR
-from tests.services import postgres_connect
 
 KEYS = "aws_access_key_id=test;aws_secret_access_key=test"
 TABLE = "id int primary key, created_at timestamp, score smallint"
@@ -33,14 +32,6 @@ class ChunkReader:
 
     def read(self, size=-1):
         return next(self._chunks, b"")
-
-
-@pytest.fixture(scope="module")
-def warehouse(warehouse_url):
-    conn = postgres_connect(warehouse_url)
-    conn.autocommit = True
-    yield conn
-    conn.close()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from emulators.redshift import unload
 from emulators.redshift.errors import RedshiftError
 from emulators.redshift.rewrite import rewrite
 from emulators.redshift.unload import S3Unload
-from tests.services import postgres_connect
 
 QUERY = "select id, nullif(id % 3, 0) as score, ''a|b'' as note from generate_series(1, 4) as id"
 
@@ -33,14 +32,6 @@ def ambient_credentials(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-
-
-@pytest.fixture(scope="module")
-def warehouse(warehouse_url):
-    conn = postgres_connect(warehouse_url)
-    conn.autocommit = True
-    yield conn
-    conn.close()
 
 
 @pytest.fixture
