@@ -97,6 +97,7 @@ VALUES ((SELECT usesysid FROM pg_user WHERE usename = %s), 0, to_regclass(%s)::o
     %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 """
 
+
 class QueryIds:
     """Query ids follow the clock (microseconds since the epoch, one more if the clock has not moved), so
     they grow like Redshift's without a round trip per statement: across restarts, and across several
