@@ -15,7 +15,7 @@ import pytest
 
 from lab import processes
 from lab.config import PROFILE_DEFAULTS, DatabaseUrl
-from tests.services import database_servers, postgres_connect, throwaway_mysql_database
+from tests.services import ServiceMissing, database_servers, postgres_connect, throwaway_mysql_database
 
 RUN_ID = uuid.uuid4().hex[:8]
 TEST_LOG_DIR = Path(__file__).resolve().parent.parent / ".lab" / "test-logs" / RUN_ID
@@ -29,8 +29,12 @@ AWS_TEST_KEYS = {
 
 @pytest.fixture(scope="session")
 def servers():
-    with database_servers() as urls:
-        yield urls
+    try:
+        with database_servers() as urls:
+            yield urls
+    except ServiceMissing as missing:
+        # One clear message and a failed run, rather than the same traceback under every test.
+        pytest.exit(str(missing), returncode=1)
 
 
 @pytest.fixture(scope="session")
