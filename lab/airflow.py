@@ -104,6 +104,9 @@ class Airflow:
                 [str(processes.VENV_BIN / "airflow"), *commands[name]],
                 self.home / "logs" / f"{name}.log",
                 env=self.env,
+                # LocalExecutor copies every task's log lines to the scheduler's output without Airflow's
+                # secret masking (the task log files are masked): COPY credentials would land here.
+                secrets=connection_secrets(self.env),
             )
             for name in components
         ]
@@ -262,6 +265,12 @@ def configure(
     }
     env.update(overrides or {})
     return Airflow(home, env, api_url)
+
+
+def connection_secrets(env: Mapping[str, str]) -> list[str]:
+    """The passwords and secret keys of the AIRFLOW_CONN_* connections in ``env``."""
+    connections = [json.loads(value) for name, value in env.items() if name.startswith("AIRFLOW_CONN_")]
+    return [conn["password"] for conn in connections if conn.get("password")]
 
 
 def api_url_of(port: int) -> str:

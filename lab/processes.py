@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -84,20 +85,36 @@ def start(
     log_path: Path,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    secrets: Sequence[str] = (),
 ) -> ManagedProcess:
-    """Start ``command`` in a new process group, its output appended to ``log_path``."""
+    """Start ``command`` in a new process group, its output appended to ``log_path``.
+
+    With ``secrets``, the output passes through this process, which writes each of them as ``***``.
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
         popen = subprocess.Popen(
             list(command),
-            stdout=log,
+            stdout=subprocess.PIPE if secrets else log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
             cwd=cwd,
             start_new_session=True,
         )
+    if secrets:
+        redacted = [secret.encode() for secret in secrets if secret]
+        threading.Thread(target=_copy_redacted, args=(popen.stdout, log_path, redacted), daemon=True).start()
     return ManagedProcess(name, popen, log_path)
+
+
+def _copy_redacted(output, log_path: Path, secrets: list[bytes]) -> None:
+    with output, open(log_path, "ab") as log:
+        for line in output:
+            for secret in secrets:
+                line = line.replace(secret, b"***")
+            log.write(line)
+            log.flush()
 
 
 def pid_alive(pid: int) -> bool:

@@ -62,3 +62,7 @@ def test_backfill_loads_the_week_one_day_at_a_time_in_date_order(airflow_lab, em
     copies = [log for log in task_logs if "COPY " in log]
     assert len(copies) == len(SEEDED_DAYS) + 1
     assert all("aws_secret_access_key=***" in log and AWS_SECRET not in log for log in copies)
+    # The scheduler's own log repeats every task's lines (LocalExecutor): masked there too.
+    scheduler_log = (airflow_lab.home / "logs" / "scheduler.log").read_text()
+    assert "aws_secret_access_key=***" in scheduler_log
+    assert AWS_SECRET not in scheduler_log
