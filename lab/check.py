@@ -9,7 +9,6 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import boto3
 import botocore.config
 import botocore.exceptions
 import pymysql
@@ -54,15 +53,10 @@ def check_mysql(settings: Settings) -> Finding:
 
 def check_s3(settings: Settings) -> Finding:
     where = f"S3 bucket {settings.bucket!r}" + (f" at {settings.s3_endpoint}" if settings.s3_endpoint else "")
-    client = boto3.client(
-        "s3",
-        endpoint_url=settings.s3_endpoint,
-        region_name=settings.aws_region,
-        aws_access_key_id=settings.aws_access_key_id or None,
-        aws_secret_access_key=settings.aws_secret_access_key or None,
-        config=botocore.config.Config(
+    client = settings.s3_client(
+        botocore.config.Config(
             connect_timeout=TIMEOUT_SECONDS, read_timeout=TIMEOUT_SECONDS, retries={"max_attempts": 1}
-        ),
+        )
     )
     try:
         client.head_bucket(Bucket=settings.bucket)

@@ -12,9 +12,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
 import lab_settings
+
+if TYPE_CHECKING:
+    import botocore.config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(os.environ.get("LAB_STATE_DIR", REPO_ROOT / ".lab"))
@@ -124,6 +128,19 @@ class Settings:
             f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(connection)
             for conn_id, connection in connections.items()
         }
+
+    def s3_client(self, config: botocore.config.Config | None = None):
+        """A boto3 S3 client for this profile's endpoint and keys (empty keys: boto3's own chain)."""
+        import boto3  # here, not at the top: the emulator and `lab status` read this module, boto3 is heavy
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.s3_endpoint,
+            region_name=self.aws_region,
+            aws_access_key_id=self.aws_access_key_id or None,
+            aws_secret_access_key=self.aws_secret_access_key or None,
+            config=config,
+        )
 
     def aws_environment(self) -> dict[str, str]:
         """Standard AWS variables for boto3, the AWS CLI and the Redshift emulator."""

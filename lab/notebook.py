@@ -20,7 +20,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import boto3
 import pandas as pd
 import pymysql
 import redshift_connector
@@ -96,28 +95,18 @@ def change_warehouse(statement: str, params: Sequence = ()) -> None:
         conn.commit()
 
 
-def _s3(lab: Settings):
-    return boto3.client(
-        "s3",
-        endpoint_url=lab.s3_endpoint,
-        region_name=lab.aws_region,
-        aws_access_key_id=lab.aws_access_key_id or None,
-        aws_secret_access_key=lab.aws_secret_access_key or None,
-    )
-
-
 def objects(prefix: str = "") -> pd.DataFrame:
     """The bucket's objects under ``prefix``: key, size in bytes, last modified."""
     lab = settings()
     listed = []
-    for page in _s3(lab).get_paginator("list_objects_v2").paginate(Bucket=lab.bucket, Prefix=prefix):
+    for page in lab.s3_client().get_paginator("list_objects_v2").paginate(Bucket=lab.bucket, Prefix=prefix):
         listed += [(item["Key"], item["Size"], item["LastModified"]) for item in page.get("Contents", [])]
     return pd.DataFrame(listed, columns=["key", "size", "last_modified"])
 
 
 def object_text(key: str) -> str:
     lab = settings()
-    return _s3(lab).get_object(Bucket=lab.bucket, Key=key)["Body"].read().decode()
+    return lab.s3_client().get_object(Bucket=lab.bucket, Key=key)["Body"].read().decode()
 
 
 def connections() -> pd.DataFrame:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 from urllib.parse import quote
 
-import boto3
 import botocore.exceptions
 import psycopg2
 import pymysql
@@ -76,16 +75,6 @@ def postgres_server(settings: Settings, database: str = "postgres"):
     return conn
 
 
-def _s3(settings: Settings):
-    return boto3.client(
-        "s3",
-        endpoint_url=settings.s3_endpoint,
-        region_name=settings.aws_region,
-        aws_access_key_id=settings.aws_access_key_id,
-        aws_secret_access_key=settings.aws_secret_access_key,
-    )
-
-
 # --- Init ---------------------------------------------------------------------------------------------
 
 
@@ -119,7 +108,7 @@ def _ensure_database(cur, name: str, owner: str | None = None) -> None:
 
 
 def ensure_bucket(settings: Settings) -> None:
-    s3 = _s3(settings)
+    s3 = settings.s3_client()
     try:
         s3.head_bucket(Bucket=settings.bucket)
     except botocore.exceptions.ClientError as error:
@@ -166,7 +155,7 @@ def init_lab(settings: Settings) -> None:
 
 
 def empty_bucket(settings: Settings) -> int:
-    s3 = _s3(settings)
+    s3 = settings.s3_client()
     deleted = 0
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=settings.bucket):
         keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]

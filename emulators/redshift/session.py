@@ -636,9 +636,14 @@ class Session:
 
     # --- COPY from S3 ---------------------------------------------------------------------------------
 
-    def _on_copy_in_response(self, payload: bytes) -> Outcome:
+    def _next_action(self) -> tuple[Request | None, CopyFromS3 | UnloadToS3 | None]:
+        """The statement upstream just started a COPY for, and that COPY's S3 action (None: the client's
+        own COPY FROM STDIN / TO STDOUT)."""
         request = self._head()
-        action = request.actions.popleft() if request is not None and request.actions else None
+        return request, (request.actions.popleft() if request is not None and request.actions else None)
+
+    def _on_copy_in_response(self, payload: bytes) -> Outcome:
+        request, action = self._next_action()
         if not isinstance(action, CopyFromS3):
             return Verdict.FORWARD  # the client's own COPY FROM STDIN
         self.state = State.COPY_FROM_S3
@@ -701,8 +706,7 @@ class Session:
     # --- UNLOAD to S3 ---------------------------------------------------------------------------------
 
     def _on_copy_out_response(self, payload: bytes) -> Outcome:
-        request = self._head()
-        action = request.actions.popleft() if request is not None and request.actions else None
+        request, action = self._next_action()
         if not isinstance(action, UnloadToS3):
             return Verdict.FORWARD  # the client's own COPY TO STDOUT
         self.state = State.UNLOAD_TO_S3

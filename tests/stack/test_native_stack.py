@@ -7,7 +7,6 @@ import json
 from datetime import date
 from pathlib import Path
 
-import boto3
 import psutil
 import pytest
 
@@ -50,13 +49,7 @@ def warehouse_rows(settings) -> list[tuple]:
 
 
 def bucket_keys(settings) -> list[str]:
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=settings.s3_endpoint,
-        aws_access_key_id=settings.aws_access_key_id,
-        aws_secret_access_key=settings.aws_secret_access_key,
-        region_name=settings.aws_region,
-    )
+    s3 = settings.s3_client()
     return [item["Key"] for item in s3.list_objects_v2(Bucket=settings.bucket).get("Contents", [])]
 
 
