@@ -149,11 +149,23 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
+def moto_command(host: str, port: int) -> list[str]:
+    """How the lab runs moto's S3-compatible server (natively, in tests and in its container)."""
+    return [str(VENV_BIN / "moto_server"), "-H", host, "-p", str(port)]
+
+
+def redshift_emulator_command(host: str, port: int, upstream_url: str, s3_endpoint: str | None) -> list[str]:
+    """How the lab runs the Redshift emulator in front of the PostgreSQL at ``upstream_url``."""
+    command = [str(VENV_BIN / "redshift-emulator"), "--host", host, "--port", str(port)]
+    command += ["--upstream", upstream_url]
+    if s3_endpoint:
+        command += ["--s3-endpoint-url", s3_endpoint]
+    return command
+
+
 def start_moto(port: int, log_path: Path) -> ManagedProcess:
     """moto's S3-compatible server on 127.0.0.1:``port``."""
-    process = start(
-        "s3 (moto_server)", [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], log_path
-    )
+    process = start("s3 (moto_server)", moto_command("127.0.0.1", port), log_path)
     process.wait_until(lambda: port_answers("127.0.0.1", port), timeout=30)
     return process
 
@@ -166,10 +178,7 @@ def start_redshift_emulator(
     env: Mapping[str, str] | None = None,
 ) -> ManagedProcess:
     """The Redshift emulator on 127.0.0.1:``port`` in front of the PostgreSQL at ``upstream_url``."""
-    command = [str(VENV_BIN / "redshift-emulator"), "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--upstream", upstream_url]
-    if s3_endpoint:
-        command += ["--s3-endpoint-url", s3_endpoint]
+    command = redshift_emulator_command("127.0.0.1", port, upstream_url, s3_endpoint)
     process = start("redshift emulator", command, log_path, env=env)
     process.wait_until(lambda: port_answers("127.0.0.1", port), timeout=30)
     return process

@@ -56,7 +56,7 @@ def s3_port(settings: Settings) -> int:
 
 
 def serve_s3(settings: Settings, host: str) -> None:
-    _exec([str(processes.VENV_BIN / "moto_server"), "-H", host, "-p", str(s3_port(settings))])
+    _exec(processes.moto_command(host, s3_port(settings)))
 
 
 def s3_healthy(settings: Settings) -> bool:
@@ -76,16 +76,9 @@ def describe_s3(settings: Settings) -> str:
 
 def serve_redshift(settings: Settings, host: str) -> None:
     upstream = settings.postgres.with_database(settings.redshift.database)
-    command = [
-        str(processes.VENV_BIN / "redshift-emulator"),
-        "--host",
-        host,
-        "--port",
-        str(settings.redshift.port),
-    ]
-    command += ["--upstream", str(upstream)]
-    if settings.s3_endpoint:
-        command += ["--s3-endpoint-url", settings.s3_endpoint]
+    command = processes.redshift_emulator_command(
+        host, settings.redshift.port, str(upstream), settings.s3_endpoint
+    )
     _exec(command, settings.aws_environment())
 
 
