@@ -3,7 +3,10 @@
 1. Load 1,000,000 nps rows: COPY from S3 through the emulator vs. the same CSV with COPY FROM STDIN
    straight into the same PostgreSQL (target: emulator >= 0.8 of direct speed).
 2. The emulator's peak RSS (VmHWM) over its life, which includes that load (target: < 120 MB).
-3. SELECT 1 round trips through the emulator vs. direct (target: throughput ratio >= 0.7).
+3. SELECT 1 round trips through the emulator vs. direct (target: throughput ratio >= 0.7). For scale, the
+   same through socat (a byte relay written in C that looks at nothing), when socat is installed: what any
+   proxy in a process of its own costs on this machine.
+4. For information, the same load with MAXERROR, which makes the emulator load row by row (conversion.py).
 
 Run: .venv/bin/python bench/emulator_bench.py
 It starts its own S3 server (moto) and emulator with lab.processes, in a throwaway PostgreSQL database
@@ -15,6 +18,7 @@ from __future__ import annotations
 import io
 import os
 import random
+import shutil
 import tempfile
 import time
 import uuid
@@ -64,6 +68,24 @@ def round_trips_per_second(url: DatabaseUrl) -> float:
         seconds = timed(lambda: [cur.execute("SELECT 1") or cur.fetchall() for _ in range(ROUND_TRIPS)])
     conn.close()
     return ROUND_TRIPS / seconds
+
+
+def start_socat_relay(
+    upstream: DatabaseUrl, log_path: Path
+) -> tuple[processes.ManagedProcess, DatabaseUrl] | None:
+    if shutil.which("socat") is None:
+        return None
+    port = processes.free_port()
+    command = [
+        "socat",
+        f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,nodelay",
+        f"TCP:{upstream.host}:{upstream.port},nodelay",
+    ]
+    relay = processes.start("socat", command, log_path)
+    relay.wait_until(lambda: processes.port_answers("127.0.0.1", port), timeout=10)
+    return relay, DatabaseUrl(
+        "postgresql", upstream.user, upstream.password, "127.0.0.1", port, upstream.database
+    )
 
 
 def peak_rss_mb(pid: int) -> tuple[float, float]:
@@ -120,18 +142,19 @@ def main() -> None:
                 cur.execute("TRUNCATE nps_direct")
                 cur.copy_expert("COPY nps_direct FROM STDIN WITH (FORMAT csv)", io.BytesIO(data))
 
-        def load_through_emulator() -> None:
+        def load_through_emulator(options: str = "csv") -> None:
             with emulator_conn.cursor() as cur:
                 cur.execute("TRUNCATE nps_emulator")
                 cur.execute(
                     "COPY nps_emulator FROM 's3://emulator-bench/nps.csv'"
-                    " credentials 'aws_access_key_id=bench;aws_secret_access_key=bench' csv"
+                    f" credentials 'aws_access_key_id=bench;aws_secret_access_key=bench' {options}"
                 )
 
-        direct_times, emulator_times = [], []
+        direct_times, emulator_times, row_by_row_times = [], [], []
         for _ in range(REPEATS):
             direct_times.append(timed(load_direct))
             emulator_times.append(timed(load_through_emulator))
+        row_by_row_times.append(timed(lambda: load_through_emulator("csv maxerror 10")))
         with direct_conn.cursor() as cur:
             cur.execute("SELECT (SELECT count(*) FROM nps_direct), (SELECT count(*) FROM nps_emulator)")
             counts = cur.fetchone()
@@ -140,10 +163,17 @@ def main() -> None:
         direct_conn.close()
         emulator_conn.close()
 
-        direct_rate, emulator_rate = [], []
-        for _ in range(REPEATS):
-            direct_rate.append(round_trips_per_second(upstream))
-            emulator_rate.append(round_trips_per_second(through_emulator))
+        relay = start_socat_relay(upstream, logs / "socat.log")
+        direct_rate, emulator_rate, relay_rate = [], [], []
+        try:
+            for _ in range(REPEATS):
+                direct_rate.append(round_trips_per_second(upstream))
+                emulator_rate.append(round_trips_per_second(through_emulator))
+                if relay is not None:
+                    relay_rate.append(round_trips_per_second(relay[1]))
+        finally:
+            if relay is not None:
+                relay[0].stop()
 
         best_direct, best_emulator = min(direct_times), min(emulator_times)
         rate_direct, rate_emulator = max(direct_rate), max(emulator_rate)
@@ -161,6 +191,16 @@ def main() -> None:
         print(f"SELECT 1 round trips direct:       {rate_direct:7.0f}/s  ({fmt(direct_rate, 0)})")
         print(f"SELECT 1 round trips via emulator: {rate_emulator:7.0f}/s  ({fmt(emulator_rate, 0)})")
         print(f"round-trip throughput ratio: {rate_emulator / rate_direct:.2f}  (target >= 0.70)")
+        if relay_rate:
+            rate_relay = max(relay_rate)
+            print(f"SELECT 1 round trips via socat:    {rate_relay:7.0f}/s  ({fmt(relay_rate, 0)})")
+            print(f"socat relay ratio (any proxy process's floor here): {rate_relay / rate_direct:.2f}")
+        else:
+            print("socat is not installed: no relay reference")
+        print(
+            f"load {ROWS:,} rows via emulator with MAXERROR (row by row): {min(row_by_row_times):6.2f} s"
+            f" = {best_direct / min(row_by_row_times):.2f} of direct (no target)"
+        )
     finally:
         if emulator is not None:
             emulator.stop()

@@ -30,8 +30,6 @@ from datetime import UTC, date, datetime
 from datetime import time as clock
 from pathlib import Path
 
-import psycopg2
-
 from lab import processes
 from lab.config import REPO_ROOT, STATE_DIR, Settings, load_settings
 
@@ -230,7 +228,11 @@ def configure(
     lab_env = {k: v for k, v in (os.environ if lab_env is None else lab_env).items() if k.startswith("LAB_")}
     settings = load_settings(lab_env)
     metadata = settings.postgres.with_database(metadata_database or settings.airflow_database)
-    _create_database(metadata)
+    # Imported here: lab.setup brings the seeders (Faker, half a second), which the DagTester process
+    # and the notebooks' `import lab.airflow` never need.
+    from lab.setup import ensure_database
+
+    ensure_database(settings, metadata.database)
     home.mkdir(parents=True, exist_ok=True)
     passwords = home / "simple_auth_manager_passwords.json"
     passwords.write_text(json.dumps({ADMIN_USER: ADMIN_PASSWORD}))
@@ -288,25 +290,6 @@ def _secret(path: Path) -> str:
         path.write_text(secrets.token_urlsafe(32))
         path.chmod(0o600)
     return path.read_text().strip()
-
-
-def _create_database(url) -> None:
-    conn = psycopg2.connect(
-        host=url.host,
-        port=url.port,
-        user=url.user,
-        password=url.password,
-        dbname="postgres",
-        connect_timeout=5,
-    )
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (url.database,))
-            if cur.fetchone() is None:
-                cur.execute(f'CREATE DATABASE "{url.database}"')
-    finally:
-        conn.close()
 
 
 def _utc_midnight(day: date) -> str:

@@ -91,20 +91,41 @@ def ensure_warehouse_login(settings: Settings) -> None:
                 (redshift.password,),
             )
             print(f"PostgreSQL role {redshift.user}: created")
-        _ensure_database(cur, redshift.database, owner=redshift.user)
+        cur.execute("SHOW server_version_num")
+        if int(cur.fetchone()[0]) >= 150000:
+            # Redshift does not enforce primary keys; the emulator stops PostgreSQL's checks in each session
+            # with session_replication_role (emulators/redshift/session.py), which needs this grant.
+            cur.execute(
+                sql.SQL("GRANT SET ON PARAMETER session_replication_role TO {}").format(
+                    sql.Identifier(redshift.user)
+                )
+            )
+        else:
+            print(f"PostgreSQL at {settings.postgres.host} is older than 15: the warehouse enforces keys")
     finally:
         conn.close()
+    if ensure_database(settings, redshift.database, owner=redshift.user):
+        print(f"PostgreSQL database {redshift.database}: created")
 
 
-def _ensure_database(cur, name: str, owner: str | None = None) -> None:
-    cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-    if cur.fetchone():
-        return
-    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-    if owner:
-        statement += sql.SQL(" OWNER {}").format(sql.Identifier(owner))
-    cur.execute(statement)
-    print(f"PostgreSQL database {name}: created")
+def ensure_database(settings: Settings, name: str, owner: str | None = None) -> bool:
+    """Create the database ``name`` on the lab's PostgreSQL if it is missing; True if this call created it.
+
+    Shared by `lab init` (the warehouse) and lab.airflow (Airflow's metadata database).
+    """
+    conn = postgres_server(settings)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if cur.fetchone():
+                return False
+            statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+            if owner:
+                statement += sql.SQL(" OWNER {}").format(sql.Identifier(owner))
+            cur.execute(statement)
+            return True
+    finally:
+        conn.close()
 
 
 def ensure_bucket(settings: Settings) -> None:

@@ -133,6 +133,21 @@ def test_a_refused_copy_shows_in_history_masked_and_in_load_errors(lab, s3):
     assert nb.row_count("warehouse") == 3, "a failed COPY loads nothing"
 
 
+def test_copy_from_s3_with_maxerror_skips_the_bad_row(lab, s3):
+    s3.put_object(
+        Bucket=lab.bucket,
+        Key="maxerror/nps.csv",
+        Body=b"8,2024-01-03 10:00:00,8\n9,2024-01-03 11:00:00,n/a\n",
+    )
+    nb.change_warehouse(f"CREATE TABLE {SCHEMA}.nps_maxerror (LIKE {SCHEMA}.nps)")
+    assert nb.copy_from_s3(f"{SCHEMA}.nps_maxerror", "maxerror/nps.csv", "csv maxerror 1") == 1
+    assert nb.warehouse(f"SELECT id FROM {SCHEMA}.nps_maxerror")["id"].tolist() == [8]
+    skipped = nb.load_errors("nps_maxerror")
+    assert skipped[["line_number", "raw_field_value"]].to_dict("records") == [
+        {"line_number": 2, "raw_field_value": "n/a"}
+    ]
+
+
 def test_snippet_quotes_the_marked_code_dedented():
     code = nb.snippet("dags/mysql_to_redshift.py", "full_refresh_copy")
     assert code.startswith("copy_nps = S3ToRedshiftOperator(\n")

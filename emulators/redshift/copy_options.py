@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import fields
 
+from emulators.redshift.conversion import check_format_string
 from emulators.redshift.errors import RedshiftError
 from emulators.redshift.plan import CopyFromS3, S3Credentials, UnloadToS3
 from emulators.redshift.tokens import NUMBER, OP, QIDENT, STRING, WORD, Token, quote_literal, string_value
@@ -19,22 +20,6 @@ from emulators.redshift.tokens import NUMBER, OP, QIDENT, STRING, WORD, Token, q
 SYNTAX_ERROR = "42601"
 FEATURE_NOT_SUPPORTED = "0A000"
 
-# copy-parameters-data-conversion.html: 'auto' or a format string. The emulator hands values to
-# PostgreSQL's own date parser, so it accepts exactly the formats that parser reads unaided (DateStyle
-# 'ISO, MDY', PostgreSQL's default); any other format would silently load wrong dates, so it is refused.
-DATE_FORMATS = frozenset(("auto", "YYYY-MM-DD", "YYYYMMDD", "YYYY/MM/DD", "MM/DD/YYYY", "MM-DD-YYYY"))
-TIME_FORMATS = frozenset(
-    (
-        "auto",
-        "YYYY-MM-DD HH:MI:SS",
-        "YYYY-MM-DD HH24:MI:SS",
-        "YYYY-MM-DDTHH:MI:SS",
-        "YYYY-MM-DD HH:MI:SS.US",
-        "YYYY-MM-DD HH24:MI:SS.US",
-        "MM/DD/YYYY HH:MI:SS",
-        "MM/DD/YYYY HH24:MI:SS",
-    )
-)
 # copy-parameters-authorization.html: the keys of a CREDENTIALS string.
 CREDENTIAL_KEYS = {
     "aws_access_key_id": "access_key_id",
@@ -283,12 +268,14 @@ def _copy_parameters(cursor: _Cursor) -> dict:
             options["null_as"] = cursor.string()
         elif word == "EMPTYASNULL":
             options["empty_as_null"] = True
+        elif word == "BLANKSASNULL":
+            options["blanks_as_null"] = True
         elif word == "ESCAPE":
             options["escape"] = True
         elif word == "DATEFORMAT":
-            options["date_format"] = _format_string(cursor.string(), DATE_FORMATS, "DATEFORMAT")
+            options["date_format"] = check_format_string("DATEFORMAT", cursor.string())
         elif word == "TIMEFORMAT":
-            options["time_format"] = _format_string(cursor.string(), TIME_FORMATS, "TIMEFORMAT")
+            options["time_format"] = check_format_string("TIMEFORMAT", cursor.string())
         elif word in ("COMPUPDATE", "STATUPDATE"):
             # copy-parameters-data-load.html: choose compression encodings / refresh statistics; the
             # loaded rows are the same either way.
@@ -308,16 +295,6 @@ def _copy_parameters(cursor: _Cursor) -> dict:
     return _checked_copy_options(options, csv_quote)
 
 
-def _format_string(value: str, accepted: frozenset[str], option: str) -> str:
-    if value not in accepted and value.upper() not in accepted:
-        raise RedshiftError(
-            f"{option} '{value}' is not supported by the Redshift emulator; supported: "
-            + ", ".join(f"'{item}'" for item in sorted(accepted)),
-            FEATURE_NOT_SUPPORTED,
-        )
-    return value
-
-
 def _checked_copy_options(options: dict, csv_quote: str | None) -> dict:
     csv = options.get("format") == "csv"
     if csv_quote is not None:
@@ -329,15 +306,6 @@ def _checked_copy_options(options: dict, csv_quote: str | None) -> dict:
         options.setdefault("delimiter", ",")  # the CSV default delimiter is a comma
         if options.get("escape"):
             raise RedshiftError("CSV is not compatible with ESCAPE", SYNTAX_ERROR)
-    if options.get("empty_as_null") and options.get("null_as") is not None:
-        # PostgreSQL's COPY has exactly one NULL string; both rules at once cannot be expressed.
-        raise _unsupported("COPY", "EMPTYASNULL", "together with NULL AS")
-    if options.get("max_error", 0) > 0:
-        raise _unsupported(
-            "COPY",
-            f"MAXERROR {options['max_error']}",
-            "PostgreSQL's COPY stops at the first bad row (use MAXERROR 0)",
-        )
     if (null_as := options.get("null_as")) is not None and null_as in ("\\0", "\\000"):
         raise _unsupported("COPY", f"NULL AS '{null_as}'", "PostgreSQL text cannot hold NUL bytes")
     return options
@@ -350,10 +318,8 @@ def copy_from_stdin_sql(plan: CopyFromS3) -> str:
 
 
 def _pg_copy_from_options(plan: CopyFromS3) -> list[str]:
+    null = declared_null(plan)
     if plan.format == "csv":
-        # Redshift loads empty fields of non-character columns as NULL (copy-parameters-data-conversion
-        # .html, BLANKSASNULL/EMPTYASNULL); PostgreSQL's CSV NULL '' does so for every column type.
-        null = "" if plan.null_as is None else plan.null_as
         options = ["FORMAT csv"]
         if plan.delimiter != ",":
             options.append(f"DELIMITER {quote_literal(plan.delimiter)}")
@@ -362,17 +328,33 @@ def _pg_copy_from_options(plan: CopyFromS3) -> list[str]:
         if null:
             options.append(f"NULL {quote_literal(null)}")
         return options
+    return ["FORMAT text", f"DELIMITER {quote_literal(plan.delimiter)}", f"NULL {quote_literal(null)}"]
+
+
+def declared_null(plan: CopyFromS3) -> str:
+    """The NULL string of the upstream COPY: what the loader's row-by-row path writes for NULL too."""
+    if plan.format == "csv":
+        # Redshift loads empty fields of non-character columns as NULL (copy-parameters-data-conversion
+        # .html, BLANKSASNULL/EMPTYASNULL); PostgreSQL's CSV NULL '' does so for every column type.
+        return "" if plan.null_as is None else plan.null_as
     # The default text format: '|' between fields, '\N' for NULL (copy-parameters-data-format.html).
     null = "" if plan.empty_as_null else ("\\N" if plan.null_as is None else plan.null_as)
     if not plan.escape:
         # Without ESCAPE a backslash is data (copy-parameters-data-conversion.html#copy-escape): the
         # loader doubles every backslash, and PostgreSQL matches NULL against the doubled raw text.
         null = null.replace("\\", "\\\\")
-    return ["FORMAT text", f"DELIMITER {quote_literal(plan.delimiter)}", f"NULL {quote_literal(null)}"]
+    return null
 
 
 # ---------------------------------------------------------------------------------------------------------
 # UNLOAD
+
+# r_UNLOAD.html, MAXFILESIZE: between 5 MB and 6.2 GB, which is also the size at which UNLOAD starts a new
+# file without it.
+UNLOAD_MB = 1024 * 1024
+UNLOAD_GB = 1024 * UNLOAD_MB
+SMALLEST_UNLOAD_FILE = 5 * UNLOAD_MB
+LARGEST_UNLOAD_FILE = int(6.2 * UNLOAD_GB)
 
 
 def parse_unload(tokens: Sequence[Token], rewrite_query: Callable[[str], str]) -> UnloadToS3:
@@ -404,6 +386,10 @@ def parse_unload(tokens: Sequence[Token], rewrite_query: Callable[[str], str]) -
             options["delimiter"] = _single_char("UNLOAD", "DELIMITER", cursor.string())
         elif word == "NULL":
             options["null_as"] = cursor.string()
+        elif word == "ADDQUOTES":
+            options["add_quotes"] = True
+        elif word == "ESCAPE":
+            options["escape"] = True
         elif word == "GZIP":
             options["gzip"] = True
         elif word == "PARALLEL":
@@ -411,26 +397,63 @@ def parse_unload(tokens: Sequence[Token], rewrite_query: Callable[[str], str]) -
             options["parallel"] = cursor.accept("ON", "TRUE", "OFF", "FALSE") in (None, "ON", "TRUE")
         elif word == "ALLOWOVERWRITE":
             options["allow_overwrite"] = True
+        elif word == "MAXFILESIZE":
+            options["max_file_size"] = _max_file_size(cursor)
+        elif word == "MANIFEST":
+            options["manifest"] = True
+            options["manifest_verbose"] = bool(cursor.accept("VERBOSE"))
+        elif word == "VERBOSE":
+            raise _unexpected(token)  # r_UNLOAD.html: VERBOSE only follows MANIFEST
         elif word:
             raise _unsupported("UNLOAD", word)
         else:
             raise _unexpected(token)
-    if options.get("format") == "csv":
-        options.setdefault("delimiter", ",")
+    _check_unload_text_options(options)
     return UnloadToS3(
         query=rewrite_query(string_value(query)), s3_url=url, credentials=_credentials(options), **options
     )
 
 
+def _max_file_size(cursor: _Cursor) -> int:
+    """The rest of `MAXFILESIZE [AS] max-size [MB | GB]` (r_UNLOAD.html): a decimal value between 5 MB and
+    6.2 GB, in MB unless GB follows; in bytes."""
+    cursor.accept("AS")
+    size = cursor.next()
+    if size.kind != NUMBER:
+        raise _unexpected(size)
+    unit = cursor.accept("MB", "GB") or "MB"
+    size_bytes = int(float(size.text) * (UNLOAD_GB if unit == "GB" else UNLOAD_MB))
+    if not SMALLEST_UNLOAD_FILE <= size_bytes <= LARGEST_UNLOAD_FILE:
+        raise RedshiftError(f"MAXFILESIZE {size.text} {unit} is out of range: it must be from 5 MB to 6.2 GB")
+    return size_bytes
+
+
+def _check_unload_text_options(options: dict) -> None:
+    if options.get("format") != "csv":
+        return
+    options.setdefault("delimiter", ",")  # the CSV default delimiter is a comma
+    if options.get("add_quotes"):
+        # Redshift's own message; CSV quotes the fields that need it.
+        raise RedshiftError("ADDQUOTES is not supported for UNLOAD to CSV", FEATURE_NOT_SUPPORTED)
+    if options.get("escape"):
+        # r_UNLOAD.html describes ESCAPE for delimited text only; what Redshift does with CSV is unknown.
+        raise _unsupported("UNLOAD", "ESCAPE", "together with CSV")
+
+
 def copy_to_stdout_sql(plan: UnloadToS3) -> str:
-    """The PostgreSQL statement whose output the unloader writes to S3."""
+    """The PostgreSQL statement whose output the unloader writes to S3.
+
+    A text unload asks for PostgreSQL's own text format with its defaults (tab-delimited, `\\N` for NULL,
+    backslash escapes), which is unambiguous; unload.py rewrites each row as Redshift writes it. CSV comes
+    out of PostgreSQL as Redshift writes it and passes through.
+    """
     options = [f"FORMAT {plan.format}"]
-    if plan.format == "text" or plan.delimiter != ",":
-        options.append(f"DELIMITER {quote_literal(plan.delimiter)}")
-    # r_UNLOAD.html, NULL AS: without it, nulls are unloaded as zero-length strings. PostgreSQL's text
-    # format escapes backslashes and delimiters in the data as Redshift does with ESCAPE.
-    if plan.format == "text" or plan.null_as:
-        options.append(f"NULL {quote_literal(plan.null_as)}")
-    if plan.header:
+    if plan.format == "csv":
+        if plan.delimiter != ",":
+            options.append(f"DELIMITER {quote_literal(plan.delimiter)}")
+        # r_UNLOAD.html, NULL AS: without it, nulls are unloaded as zero-length strings.
+        if plan.null_as:
+            options.append(f"NULL {quote_literal(plan.null_as)}")
+    if plan.copies_header:
         options.append("HEADER")
     return f"COPY ({plan.query}) TO STDOUT WITH ({', '.join(options)})"

@@ -13,6 +13,7 @@ from enum import IntEnum
 from emulators.redshift.errors import RedshiftError
 
 INT32 = struct.Struct("!i")
+INT16 = struct.Struct("!h")
 # Client text is passed through as bytes; decoding with surrogateescape makes a rewrite round-trip
 # even bytes that are not valid UTF-8.
 ENCODING = "utf-8"
@@ -22,6 +23,7 @@ ERRORS = "surrogateescape"
 SSL_REQUEST = 80877103
 GSSENC_REQUEST = 80877104
 CANCEL_REQUEST = 80877102
+AUTH_SASL = 10  # AuthenticationSASL: the server lists its SASL mechanisms
 
 
 class Frontend(IntEnum):
@@ -61,6 +63,7 @@ class Backend(IntEnum):
     PARSE_COMPLETE = ord("1")
     PORTAL_SUSPENDED = ord("s")
     READY_FOR_QUERY = ord("Z")
+    ROW_DESCRIPTION = ord("T")
 
 
 def next_message(buffer: bytearray, offset: int) -> tuple[int, int, int] | None:
@@ -187,6 +190,28 @@ def error_response(error: RedshiftError, severity: str = "ERROR") -> bytes:
         fields.append(("H", error.hint))
     payload = b"".join(code.encode() + encode_cstring(value) for code, value in fields) + b"\0"
     return frame(Backend.ERROR_RESPONSE, payload)
+
+
+def notice_response(message: str, severity: str = "INFO") -> bytes:
+    fields = [("S", severity), ("V", severity), ("C", "00000"), ("M", message)]
+    payload = b"".join(code.encode() + encode_cstring(value) for code, value in fields) + b"\0"
+    return frame(Backend.NOTICE_RESPONSE, payload)
+
+
+def data_row_values(payload: bytes) -> list[str | None]:
+    """A DataRow of text-format columns -> its values (None for NULL)."""
+    count = INT16.unpack_from(payload, 0)[0]
+    values: list[str | None] = []
+    offset = 2
+    for _ in range(count):
+        length = INT32.unpack_from(payload, offset)[0]
+        offset += 4
+        if length < 0:
+            values.append(None)
+            continue
+        values.append(payload[offset : offset + length].decode(ENCODING, ERRORS))
+        offset += length
+    return values
 
 
 def command_tag(payload: bytes) -> str:

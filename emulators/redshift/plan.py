@@ -42,6 +42,7 @@ class CopyFromS3:
     quote: str = '"'
     null_as: str | None = None  # None: Redshift's default for the format
     empty_as_null: bool = False
+    blanks_as_null: bool = False
     escape: bool = False  # text format: backslash escapes (Redshift's ESCAPE option)
     date_format: str | None = None
     time_format: str | None = None
@@ -59,9 +60,19 @@ class UnloadToS3:
     header: bool = False
     delimiter: str = "|"
     null_as: str = ""
+    add_quotes: bool = False  # text format: every field in double quotes (ADDQUOTES)
+    escape: bool = False  # text format: backslash before special characters (ESCAPE)
     gzip: bool = False
     parallel: bool = True
     allow_overwrite: bool = False
+    max_file_size: int | None = None  # MAXFILESIZE in bytes; None: Redshift's default
+    manifest: bool = False
+    manifest_verbose: bool = False
+
+    @property
+    def copies_header(self) -> bool:
+        """PostgreSQL's output starts with the column names: for HEADER, or the manifest's schema."""
+        return self.header or self.manifest_verbose
 
 
 @dataclass(frozen=True)

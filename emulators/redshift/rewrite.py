@@ -8,6 +8,11 @@ Pure functions: no I/O, no state. What changes:
   written by the unloader (copy_options.py holds the parameter rules).
 - Redshift-only table attributes (DISTSTYLE, DISTKEY, SORTKEY, ENCODE, BACKUP) are dropped: they tune
   storage, not results. IDENTITY(seed, step), GETDATE() and SYSDATE get their PostgreSQL spelling.
+- Key constraints stay in the catalog (information_schema lists them, as Redshift's does) but are not
+  enforced, as on Redshift (t_Defining_constraints.html): PRIMARY KEY and UNIQUE, in CREATE TABLE and in
+  ALTER TABLE ... ADD, become DEFERRABLE INITIALLY DEFERRED, whose check the session keeps from running
+  (session.py). CREATE TABLE leaves out REFERENCES / FOREIGN KEY, which PostgreSQL cannot point at a
+  deferrable key. A primary key's columns are NOT NULL, which Redshift enforces too.
 Literals, comments, dollar-quoted bodies and quoted identifiers are never changed.
 """
 
@@ -18,6 +23,7 @@ import re
 from emulators.redshift.copy_options import copy_from_stdin_sql, copy_to_stdout_sql, parse_copy, parse_unload
 from emulators.redshift.plan import CopyFromS3, Rewritten, UnloadToS3
 from emulators.redshift.tokens import (
+    COMMENT,
     DOLLAR,
     HASH,
     INSIGNIFICANT,
@@ -37,7 +43,7 @@ from emulators.redshift.tokens import (
 # case-insensitive regex) let the plain ones through untouched.
 _MAY_NEED_REWRITING = (
     "#", "copy", "unload", "distkey", "diststyle", "sortkey", "encode", "backup", "identity", "getdate",
-    "sysdate", "credentials", "access_key", "session_token", "password",
+    "sysdate", "credentials", "access_key", "session_token", "password", "primary", "unique", "references",
 )  # fmt: skip
 _SYSTEM_TABLES = ("stl_load_errors", "sys_query_history", "stl_query", "sys_load_error_detail")
 _SECRET_WORDS = re.compile(r"credentials|access_key|session_token|password|token=", re.IGNORECASE)
@@ -140,24 +146,37 @@ def _rewrite_plain(tokens: list[Token]) -> str:
         _create_hash_table_as_temp(words, positions, out)
         _drop_table_attributes(tokens, words, positions, out)
         _identity(words, positions, out)
+        if (name := _created_table_name(words)) is not None:
+            _drop_foreign_keys(tokens, words, positions, out, name)
+            _defer_key_checks(words, positions, out)
+    elif keyword == "ALTER" and len(words) > 1 and words[1].upper == "TABLE":
+        _defer_key_checks(words, positions, out)
     elif keyword in ("SELECT", "WITH"):
         _select_into_hash_table_as_temp(words, positions, out)
     _date_functions(words, positions, out)
     return "".join(out)
 
 
-def _create_hash_table_as_temp(words: list[Token], positions: list[int], out: list[str]) -> None:
-    k, temporary = 1, False
+def _created_table_name(words: list[Token]) -> int | None:
+    """Where the name is in `CREATE [LOCAL | TEMP ...] TABLE [IF NOT EXISTS] name`; None for other CREATEs."""
+    k = 1
     while k < len(words) and words[k].upper in _TEMP_WORDS:
-        temporary = temporary or words[k].upper in ("TEMP", "TEMPORARY")
         k += 1
-    if k >= len(words) or words[k].upper != "TABLE" or temporary:
+    if k >= len(words) or words[k].upper != "TABLE":
+        return None
+    k += 1
+    if [word.upper for word in words[k : k + 3]] == ["IF", "NOT", "EXISTS"]:
+        k += 3
+    return k if k < len(words) else None
+
+
+def _create_hash_table_as_temp(words: list[Token], positions: list[int], out: list[str]) -> None:
+    name = _created_table_name(words)
+    if name is None or words[name].kind != HASH:
         return
-    name = k + 1
-    if [word.upper for word in words[name : name + 3]] == ["IF", "NOT", "EXISTS"]:
-        name += 3
-    if name < len(words) and words[name].kind == HASH:
-        out[positions[k]] = "TEMP " + out[positions[k]]
+    table = next(k for k, word in enumerate(words) if word.upper == "TABLE")
+    if not any(word.upper in ("TEMP", "TEMPORARY") for word in words[1:table]):
+        out[positions[table]] = "TEMP " + out[positions[table]]
 
 
 def _select_into_hash_table_as_temp(words: list[Token], positions: list[int], out: list[str]) -> None:
@@ -182,11 +201,7 @@ def _drop_table_attributes(
         start = (
             k - 1 if words[k].upper == "SORTKEY" and words[k - 1].upper in ("COMPOUND", "INTERLEAVED") else k
         )
-        first = positions[start]
-        while first > 0 and tokens[first - 1].kind == WS:
-            first -= 1
-        for index in range(first, positions[end] + 1):
-            out[index] = ""
+        _erase(tokens, out, _with_leading_blanks(tokens, positions[start]), positions[end])
         k = end + 1
 
 
@@ -214,6 +229,118 @@ def _closing_parenthesis(words: list[Token], opening: int) -> int:
         if depth == 0:
             return k
     return len(words) - 1
+
+
+def _drop_foreign_keys(
+    tokens: list[Token], words: list[Token], positions: list[int], out: list[str], name: int
+) -> None:
+    """CREATE TABLE without its REFERENCES / FOREIGN KEY constraints.
+
+    t_Defining_constraints.html: foreign keys are informational only on Redshift. PostgreSQL cannot keep one
+    without enforcing it here: it refuses a reference to a deferrable key ("cannot use a deferrable primary
+    key for referenced table"), and every key the emulator creates is deferrable (see _defer_key_checks).
+    ``name``: where the table's name is in ``words``.
+    """
+    opening = _name_end(words, name) + 1
+    if opening >= len(words) or words[opening].text != "(":
+        return  # CREATE TABLE ... AS query
+    elements = _elements(words, opening, _closing_parenthesis(words, opening))
+    dropped = [_is_foreign_key(words, first) for first, _ in elements]
+    for index, (first, last) in enumerate(elements):
+        if not dropped[index]:
+            _drop_column_references(tokens, words, positions, out, first, last)
+        elif not all(dropped[:index]):  # a kept element comes before: take the comma in front
+            _erase(tokens, out, _with_leading_blanks(tokens, positions[first - 1]), positions[last])
+        elif index + 1 < len(elements):  # the first kept element comes after: take the comma behind
+            _erase(tokens, out, positions[first], _with_trailing_blanks(tokens, positions[last + 1]))
+        else:
+            _erase(tokens, out, positions[first], positions[last])
+
+
+def _elements(words: list[Token], opening: int, closing: int) -> list[tuple[int, int]]:
+    """(first, last) word of each comma-separated element between two matching parentheses."""
+    elements, first, depth = [], opening + 1, 0
+    for k in range(opening + 1, closing):
+        depth += (words[k].text == "(") - (words[k].text == ")")
+        if depth == 0 and words[k].text == ",":
+            elements.append((first, k - 1))
+            first = k + 1
+    elements.append((first, closing - 1))
+    return [(first, last) for first, last in elements if first <= last]
+
+
+def _is_foreign_key(words: list[Token], first: int) -> bool:
+    """Whether the CREATE TABLE element at words[first] is a `[CONSTRAINT name] FOREIGN KEY` constraint."""
+    body = first + 2 if words[first].upper == "CONSTRAINT" else first
+    return [word.upper for word in words[body : body + 2]] == ["FOREIGN", "KEY"]
+
+
+def _drop_column_references(
+    tokens: list[Token], words: list[Token], positions: list[int], out: list[str], first: int, last: int
+) -> None:
+    """Erase the column's `[CONSTRAINT name] REFERENCES table [(column)]` (r_CREATE_TABLE_NEW.html)."""
+    for k in range(first + 1, last + 1):
+        if words[k].upper != "REFERENCES" or k == last:
+            continue
+        start = k - 2 if k - 2 > first and words[k - 2].upper == "CONSTRAINT" else k
+        end = _name_end(words, k + 1)
+        if end < last and words[end + 1].text == "(":
+            end = _closing_parenthesis(words, end + 1)
+        _erase(tokens, out, _with_leading_blanks(tokens, positions[start]), positions[end])
+
+
+def _defer_key_checks(words: list[Token], positions: list[int], out: list[str]) -> None:
+    """Make every PRIMARY KEY and UNIQUE constraint DEFERRABLE INITIALLY DEFERRED, unless it says otherwise.
+
+    t_Defining_constraints.html: Redshift keeps these keys in its catalog but never enforces them. The index
+    of a deferrable key takes a duplicate in and leaves the check to a trigger, and no trigger fires in the
+    sessions the emulator opens (session_replication_role = replica, see session.py): the key stays in
+    information_schema and a duplicate loads. Nor does the planner take a deferrable key as proof that a
+    column holds no duplicates, so a duplicate never makes a query's answer wrong.
+    """
+    for k, word in enumerate(words):
+        if word.upper == "UNIQUE":
+            end = k
+        elif word.upper == "PRIMARY" and k + 1 < len(words) and words[k + 1].upper == "KEY":
+            end = k + 1
+        else:
+            continue
+        if end + 1 < len(words) and words[end + 1].text == "(":  # a table constraint: its column list
+            end = _closing_parenthesis(words, end + 1)
+        following = [token.upper for token in words[end + 1 : end + 3]]
+        if following[:1] not in (["DEFERRABLE"], ["INITIALLY"]) and following != ["NOT", "DEFERRABLE"]:
+            out[positions[end]] += " DEFERRABLE INITIALLY DEFERRED"
+
+
+def _name_end(words: list[Token], k: int) -> int:
+    """Last word of the possibly schema-qualified name that starts at words[k]."""
+    while k + 2 < len(words) and words[k + 1].text == ".":
+        k += 2
+    return k
+
+
+def _erase(tokens: list[Token], out: list[str], start: int, end: int) -> None:
+    """Blank tokens[start..end] but their comments and the blanks on either side of a comment (the line
+    break that ends a -- comment must stay)."""
+    for index in range(start, end + 1):
+        beside_comment = tokens[index].kind == WS and COMMENT in (
+            tokens[index - 1].kind if index > 0 else None,
+            tokens[index + 1].kind if index + 1 < len(tokens) else None,
+        )
+        if tokens[index].kind != COMMENT and not beside_comment:
+            out[index] = ""
+
+
+def _with_leading_blanks(tokens: list[Token], index: int) -> int:
+    while index > 0 and tokens[index - 1].kind == WS:
+        index -= 1
+    return index
+
+
+def _with_trailing_blanks(tokens: list[Token], index: int) -> int:
+    while index + 1 < len(tokens) and tokens[index + 1].kind == WS:
+        index += 1
+    return index
 
 
 def _identity(words: list[Token], positions: list[int], out: list[str]) -> None:

@@ -1,16 +1,23 @@
 """Stream the S3 objects a COPY names into PostgreSQL's `COPY ... FROM STDIN`.
 
-Bytes pass through in large chunks: no per-row Python work. The loader decompresses (gzip, bzip2),
-drops IGNOREHEADER lines of every file, ends every file with a newline, and counts newlines with
+By default bytes pass through in large chunks: no per-row Python work. The loader decompresses (gzip,
+bzip2), drops IGNOREHEADER lines of every file, ends every file with a newline, and counts newlines with
 bytes.count, so that a line number PostgreSQL reports maps back to a file and a line in it. A background
 thread reads the next chunk from S3 while the previous one is being sent; the queue between them is
 short, so memory stays bounded whatever the size of the files.
+
+When the COPY needs Redshift's per-field rules (``convert_rows``, see conversion.py), the loader splits
+each file into records, converts them, skips the bad ones MAXERROR allows (``rejected``) and writes the
+rest in the format declared upstream; it remembers where each recent row came from instead of counting
+newlines.
 """
 
 from __future__ import annotations
 
 import bisect
 import bz2
+import codecs
+import itertools
 import json
 import queue
 import re
@@ -25,13 +32,17 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from emulators.redshift.conversion import BadField, Column, RowConverter
+from emulators.redshift.copy_options import declared_null
 from emulators.redshift.errors import RedshiftError
 from emulators.redshift.plan import CopyFromS3, LoadErrorRow, S3Credentials
+from emulators.redshift.records import Record, RowWriter, read_records
 
 CHUNK_SIZE = 256 * 1024
 PREFETCH_CHUNKS = 4
 LIST_PAGE_SIZE = 1000  # S3's own maximum keys per listing page
 RECENT_CHUNKS = 4  # kept to find the raw text of a failing line without reading S3 again
+RECENT_ROWS = 20_000  # row-by-row path: origins of the rows sent last, for the same purpose
 RAW_LINE_LIMIT = 1024  # stl_load_errors.raw_line is char(1024)
 S3_ERROR_CODE = 8001  # r_Load_Error_Reference.html: errors about the S3 objects themselves
 
@@ -110,6 +121,15 @@ class S3Load:
         self._lines_sent = 0
         self._recent: deque[tuple[int, bool, bytes]] = deque(maxlen=RECENT_CHUNKS)
         self._at_line_start = True
+        # The row-by-row path (convert_rows): its converter, the rows it refused, where recent rows came from.
+        self._converter: RowConverter | None = None
+        self.rejected: list[LoadErrorRow] = []
+        self._rows_sent = 0
+        self._row_origins: deque[tuple[int, int, str]] = deque(maxlen=RECENT_ROWS)
+
+    def convert_rows(self, columns: list[Column]) -> None:
+        """Load row by row with Redshift's per-field rules, for these target columns in file order."""
+        self._converter = RowConverter(self.spec, columns)
 
     # -- before any data flows -----------------------------------------------------------------------
 
@@ -166,18 +186,60 @@ class S3Load:
         stop = threading.Event()
         reader = threading.Thread(target=self._read_all, args=(items, stop), name="s3-load", daemon=True)
         reader.start()
-        # Redshift without ESCAPE keeps backslashes as data; PostgreSQL's text format escapes with them.
-        double_backslashes = self.spec.format == "text" and not self.spec.escape
         try:
-            while (item := items.get()) is not None:
-                if isinstance(item, BaseException):
-                    raise item
-                file_index, chunk = item
+            if self._converter is not None:
+                yield from self._converted_chunks(_received(items))
+                return
+            # Redshift without ESCAPE keeps backslashes as data; PostgreSQL's text format escapes with them.
+            double_backslashes = self.spec.format == "text" and not self.spec.escape
+            for file_index, chunk in _received(items):
                 self._note_sent(file_index, chunk)
                 yield chunk.replace(b"\\", b"\\\\") if double_backslashes else chunk
         finally:
             # The reader notices within one put timeout and exits; closing never waits on S3.
             stop.set()
+
+    def _converted_chunks(self, received: Iterator[tuple[int, bytes]]) -> Iterator[bytes]:
+        writer = RowWriter(self.spec, declared_null(self.spec))
+        out: list[str] = []
+        size = 0
+        for file_index, lines in itertools.groupby(_file_lines(received), key=lambda item: item[0]):
+            for record in read_records((line for _index, line in lines), self.spec):
+                try:
+                    values = self._converter.convert(record.fields)
+                except BadField as bad:
+                    self._reject(file_index, record, bad)
+                    continue
+                self._rows_sent += 1
+                self._row_origins.append((file_index, record.line_number, record.raw[:RAW_LINE_LIMIT]))
+                line = writer.line(values)
+                out.append(line)
+                size += len(line)
+                if size >= CHUNK_SIZE:
+                    yield "".join(out).encode("utf-8", "surrogateescape")
+                    out, size = [], 0
+        if out:
+            yield "".join(out).encode("utf-8", "surrogateescape")
+
+    def _reject(self, file_index: int, record: Record, bad: BadField) -> None:
+        """A row Redshift refuses: to stl_load_errors, skipped while MAXERROR allows, else the load fails."""
+        column = bad.column
+        length = re.search(r"\((\d+)", column.type) if column is not None else None
+        row = LoadErrorRow(
+            filename=self._objects[file_index].url,
+            line_number=record.line_number + self.spec.ignore_header,
+            colname=column.name if column is not None else "",
+            type=bad.type_name,
+            col_length=length.group(1) if length else "0",
+            position=0,
+            raw_line=record.raw[:RAW_LINE_LIMIT],
+            raw_field_value=bad.value[:RAW_LINE_LIMIT],
+            err_code=bad.code,
+            err_reason=bad.reason,
+        )
+        self.rejected.append(row)
+        if len(self.rejected) > self.spec.max_error:
+            raise _load_failed(self.spec.table_name, row)
 
     def _read_all(self, items: queue.Queue, stop: threading.Event) -> None:
         def put(item) -> bool:
@@ -236,17 +298,10 @@ class S3Load:
         err_code, err_reason, type_name, position = _redshift_reason(
             upstream_fields.get("C", ""), message, value
         )
-        filename, line_number, raw_line = "", 0, ""
-        if stream_line and self._file_first_lines:
-            slot = bisect.bisect_right(self._file_first_lines, stream_line) - 1
-            if slot >= 0:
-                s3_object = self._objects[self._file_indexes[slot]]
-                line_in_data = stream_line - self._file_first_lines[slot] + 1
-                filename, line_number = s3_object.url, line_in_data + self.spec.ignore_header
-                raw = self._recent_line(stream_line)
-                if raw is None:
-                    raw = self._line_from_s3(s3_object, line_number)
-                raw_line = raw.decode("utf-8", "replace").rstrip("\r\n")[:RAW_LINE_LIMIT]
+        if self._converter is not None:
+            filename, line_number, raw_line = self._row_origin(stream_line)
+        else:
+            filename, line_number, raw_line = self._line_origin(stream_line)
         row = LoadErrorRow(
             filename=filename,
             line_number=line_number,
@@ -259,12 +314,29 @@ class S3Load:
             err_code=err_code,
             err_reason=err_reason,
         )
-        error = RedshiftError(
-            f"Load into table '{self.spec.table_name}' failed.  "
-            "Check 'stl_load_errors' system table for details.",
-            detail=redshift_detail(err_reason, err_code, value or raw_line),
-        )
-        return row, error
+        return row, _load_failed(self.spec.table_name, row)
+
+    def _line_origin(self, stream_line: int) -> tuple[str, int, str]:
+        """(file URL, line in the file, raw line) of a line of the byte stream PostgreSQL read."""
+        if not stream_line or not self._file_first_lines:
+            return "", 0, ""
+        slot = bisect.bisect_right(self._file_first_lines, stream_line) - 1
+        if slot < 0:
+            return "", 0, ""
+        s3_object = self._objects[self._file_indexes[slot]]
+        line_number = stream_line - self._file_first_lines[slot] + 1 + self.spec.ignore_header
+        raw = self._recent_line(stream_line)
+        if raw is None:
+            raw = self._line_from_s3(s3_object, line_number)
+        return s3_object.url, line_number, raw.decode("utf-8", "replace").rstrip("\r\n")[:RAW_LINE_LIMIT]
+
+    def _row_origin(self, row_number: int) -> tuple[str, int, str]:
+        """The same for the row-by-row path, where PostgreSQL's line N is the N-th row sent."""
+        index = row_number - (self._rows_sent - len(self._row_origins)) - 1
+        if not row_number or not 0 <= index < len(self._row_origins):
+            return "", 0, ""
+        file_index, line_number, raw = self._row_origins[index]
+        return self._objects[file_index].url, line_number + self.spec.ignore_header, raw
 
     def _recent_line(self, stream_line: int) -> bytes | None:
         for index, (first_line, at_line_start, _chunk) in enumerate(self._recent):
@@ -300,6 +372,34 @@ class S3Load:
                 return data[start:end]
             pending, seen = data[start:], line_number - 1
         return pending
+
+
+def _load_failed(table_name: str, row: LoadErrorRow) -> RedshiftError:
+    return RedshiftError(
+        f"Load into table '{table_name}' failed.  Check 'stl_load_errors' system table for details.",
+        detail=redshift_detail(row.err_reason, row.err_code, row.raw_field_value or row.raw_line),
+    )
+
+
+def _received(items: queue.Queue) -> Iterator[tuple[int, bytes]]:
+    """What the reader thread queued, (file index, chunk), up to its end mark; its failures re-raised."""
+    while (item := items.get()) is not None:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+def _file_lines(received: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, str]]:
+    """(file index, line with its newline) over the chunks of every file; every file ends with a newline.
+    Bytes that are not UTF-8 survive as surrogates and reach PostgreSQL unchanged, which refuses them."""
+    current, decoder, pending = None, None, ""
+    for file_index, chunk in received:
+        if file_index != current:
+            current, pending = file_index, ""
+            decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+        *lines, pending = (pending + decoder.decode(chunk)).split("\n")
+        for line in lines:
+            yield file_index, line + "\n"
 
 
 def _skip_lines(chunks: Iterator[bytes], count: int) -> Iterator[bytes]:

@@ -23,9 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from emulators.redshift import messages
+from emulators.redshift.conversion import Column, columns_sql, load_columns, needs_row_conversion
 from emulators.redshift.errors import RedshiftError
 from emulators.redshift.messages import Backend, Frontend
-from emulators.redshift.plan import CopyFromS3, Rewritten, UnloadToS3
+from emulators.redshift.plan import CopyFromS3, LoadErrorRow, Rewritten, UnloadToS3
 from emulators.redshift.rewrite import mask_secrets, rewrite
 from emulators.redshift.system_tables import (
     HistoryEntry,
@@ -46,6 +47,11 @@ REDSHIFT_ONLY_PARAMETERS = frozenset(
 # that upstream's transaction state (aborted block, ReadyForQuery status) is exactly what it would be
 # had Redshift refused it. The client sees the emulator's error in place of upstream's.
 REFUSED_SQL = "redshift emulator refused this statement"
+# Run in every client's session before its first ReadyForQuery: no trigger fires, so neither the re-check of
+# a deferred key (rewrite.py makes every key deferrable) nor a foreign key's check runs. The keys stay in
+# the catalog, unenforced, as on Redshift (t_Defining_constraints.html). Superusers only, or a role granted
+# SET ON PARAMETER session_replication_role (PostgreSQL 15+).
+UNENFORCED_KEYS_SQL = "SET session_replication_role = replica"
 # While one side is on hold, what it sends is kept up to this size before the emulator stops reading.
 HOLD_BUFFER_LIMIT = 1 << 20
 # UNLOAD output is handed to the (blocking) writer in batches of about this size.
@@ -71,6 +77,8 @@ class Verdict(enum.Enum):
 
 DROP = b""  # a handler's answer for a message that goes no further
 Outcome = Verdict | bytes
+# The columns upstream described for each COPY from S3 of a statement, read just before it was sent.
+Described = dict[CopyFromS3, list[Column]]
 
 
 class Kind(enum.Enum):
@@ -103,6 +111,12 @@ def loggable(sql: str) -> str:
         return "(not shown: the emulator could not mask its secrets)"
 
 
+@functools.cache
+def warn_keys_enforced() -> None:
+    """Once per emulator process: every session of the same login would say the same."""
+    log.warning("primary keys are enforced here: the upstream user cannot set session_replication_role")
+
+
 def bare_version(server_version: str) -> str:
     """'15.20 (Debian 15.20-1.pgdg120+1)' -> '15.20': redshift_connector cannot parse the suffix."""
     return server_version.split(" ", 1)[0]
@@ -130,6 +144,8 @@ class Request:
     unload: object | None = None  # the S3Unload written by it
     unload_batch: list[bytes] = field(default_factory=list)
     unload_batch_bytes: int = 0
+    columns: Described | None = None  # the target columns of each COPY from S3, read before it ran
+    rejections_recorded: bool = False  # the rows MAXERROR skipped are in stl_load_errors
 
     def start(self) -> None:
         self.query_id = next_query_id()
@@ -147,6 +163,7 @@ class Statement:
 
     text: str
     rewritten: Rewritten | None  # None: refused
+    columns: Described | None = None
 
 
 class Peer(asyncio.Protocol):
@@ -239,11 +256,15 @@ class Session:
         self.state = State.STARTUP
         self.user = ""
         self.database = ""
+        self._client_is_redshift_connector = False
         self.backend_pid: int | None = None
         self.requests: deque[Request] = deque()
         self.statements: dict[str, Statement] = {}
         self.portals: dict[str, Statement] = {}
         self._flushed_for_retry = False
+        self._described: Described | None = None  # read for the held message, which takes it when retried
+        self._hidden_answer: asyncio.Future | None = None  # what _hidden_query awaits
+        self._hidden_rows: list[list[str | None]] | None = None  # None: upstream refused the query
         self._tasks: set[asyncio.Task] = set()
         self.client = Peer(
             self,
@@ -259,6 +280,7 @@ class Session:
         self.upstream = Peer(
             self,
             {
+                Backend.AUTHENTICATION: self._on_authentication,
                 Backend.PARAMETER_STATUS: self._on_parameter_status,
                 Backend.BACKEND_KEY_DATA: self._on_backend_key_data,
                 Backend.PARSE_COMPLETE: self._on_parse_complete,
@@ -273,6 +295,16 @@ class Session:
                 Backend.COPY_DONE: self._on_copy_out_done,
             },
         )
+        self._normal_upstream_handlers = self.upstream.handlers
+        # While the emulator's own query runs upstream (_hidden_query), its answer never reaches the client.
+        self._hidden_query_handlers = {
+            Backend.ROW_DESCRIPTION: lambda payload: DROP,
+            Backend.DATA_ROW: self._on_hidden_row,
+            Backend.COMMAND_COMPLETE: lambda payload: DROP,
+            Backend.NOTICE_RESPONSE: lambda payload: DROP,
+            Backend.ERROR_RESPONSE: self._on_hidden_error,
+            Backend.READY_FOR_QUERY: self._on_hidden_query_end,
+        }
         self.client.other, self.upstream.other = self.upstream, self.client
         self._startup_handlers = {
             messages.SSL_REQUEST: self._decline_encryption,
@@ -393,6 +425,7 @@ class Session:
             self.client.write(messages.error_response(error, "FATAL"))
             self.client.close()
             return
+        self._client_is_redshift_connector = not REDSHIFT_ONLY_PARAMETERS.isdisjoint(params)
         params = {k: v for k, v in params.items() if k not in REDSHIFT_ONLY_PARAMETERS}
         self.user = params.get("user", "")
         self.database = params.get("database") or self.user
@@ -420,6 +453,16 @@ class Session:
         self.state = State.AUTHENTICATING
         self.client.release()
 
+    async def _set_up_session(self, ready_for_query: bytes) -> None:
+        """Authenticated: make the session's keys unenforced, then hand the client upstream's first
+        ReadyForQuery, held back until now (the client is held meanwhile)."""
+        if await self._hidden_query(UNENFORCED_KEYS_SQL) is None:
+            warn_keys_enforced()  # the session goes on, with PostgreSQL's checks
+        self.state = State.READY
+        log.debug("session for %s@%s ready (upstream pid %s)", self.user, self.database, self.backend_pid)
+        self.client.write(messages.frame(Backend.READY_FOR_QUERY, ready_for_query))
+        self.client.release()
+
     # --- client messages ------------------------------------------------------------------------------
 
     def _on_query(self, payload: bytes) -> Outcome:
@@ -429,9 +472,9 @@ class Session:
         except RedshiftError as refusal:
             self._refuse(Kind.QUERY, sql, refusal)
             return messages.query(REFUSED_SQL)
-        if self._must_flush_first(rewritten):
+        if self._must_flush_first(rewritten) or self._must_describe_first(rewritten):
             return Verdict.AGAIN
-        self._request(Kind.QUERY, rewritten)
+        self._request(Kind.QUERY, rewritten, self._take_described())
         if rewritten.sql == sql:
             return Verdict.FORWARD
         return messages.query(rewritten.sql)
@@ -445,9 +488,9 @@ class Session:
             self._refuse(Kind.PARSE, sql, refusal)
             return messages.parse(name, REFUSED_SQL, payload[types_at:])
         # PostgreSQL resolves table names at Parse: the system tables must exist (with the history) by then.
-        if self._must_flush_first(rewritten):
+        if self._must_flush_first(rewritten) or self._must_describe_first(rewritten):
             return Verdict.AGAIN
-        self.statements[name] = Statement(rewritten.loggable_sql, rewritten)
+        self.statements[name] = Statement(rewritten.loggable_sql, rewritten, self._take_described())
         self.requests.append(Request(Kind.PARSE, rewritten.loggable_sql))
         if rewritten.sql == sql:
             return Verdict.FORWARD
@@ -469,7 +512,11 @@ class Session:
             request.start()
             self.requests.append(request)
             return Verdict.FORWARD
-        self._request(Kind.EXECUTE, statement.rewritten)
+        request = self._request(Kind.EXECUTE, statement.rewritten, statement.columns)
+        if request.has_s3_action:
+            # The client's Flush and Sync are held until the S3 side is done, and PostgreSQL keeps a COPY TO
+            # STDOUT's output to itself until one comes: ask for it now.
+            return messages.frame(Frontend.EXECUTE, payload) + messages.flush()
         return Verdict.FORWARD
 
     def _on_sync(self, payload: bytes) -> Outcome:
@@ -481,10 +528,11 @@ class Session:
         (self.statements if target == "S" else self.portals).pop(name, None)
         return Verdict.FORWARD
 
-    def _request(self, kind: Kind, rewritten: Rewritten) -> Request:
+    def _request(self, kind: Kind, rewritten: Rewritten, columns: Described | None = None) -> Request:
         request = Request(
             kind, rewritten.loggable_sql, deque(rewritten.actions) if rewritten.actions else None
         )
+        request.columns = columns
         request.start()
         if request.has_s3_action:
             # Nothing else of the client's may reach upstream while the emulator drives a COPY there:
@@ -514,7 +562,82 @@ class Session:
         self._flushed_for_retry = True
         self.client.release()
 
+    # --- the target columns of a COPY from S3 ---------------------------------------------------------
+
+    def _must_describe_first(self, rewritten: Rewritten) -> bool:
+        """Redshift's per-field rules depend on the target's column types, and a `#temp` target exists
+        in the client's session only: ask upstream in that session, before the statement goes there."""
+        loads = [action for action in rewritten.actions if isinstance(action, CopyFromS3)]
+        if not loads or self._described is not None:
+            return False
+        self.client.hold()
+        self._spawn(self._describe_then_release(loads))
+        return True
+
+    def _take_described(self) -> Described | None:
+        described, self._described = self._described, None
+        return described
+
+    async def _describe_then_release(self, loads: list[CopyFromS3]) -> None:
+        described: Described = {}
+        if await self._upstream_idle():
+            for plan in loads:
+                described[plan] = load_columns(plan, await self._describe(plan))
+        self._described = described
+        self.client.release()
+
+    async def _upstream_idle(self) -> bool:
+        """Wait for upstream to answer what it was sent. False if the client is in the middle of an
+        extended-protocol batch (no Sync yet): a query then would end that batch, so none is sent."""
+        while self.requests:
+            if self.requests[-1].kind not in (Kind.QUERY, Kind.SYNC):
+                return False
+            await asyncio.sleep(0.002)
+        return True
+
+    async def _describe(self, plan: CopyFromS3) -> list[Column]:
+        # No rows if upstream refused the query, e.g. in an aborted transaction: the COPY fails there alike.
+        rows = await self._hidden_query(columns_sql(plan))
+        return [Column(name, type_name, not_null == "t") for name, type_name, not_null in rows or []]
+
+    # --- the emulator's own queries in the client's session -------------------------------------------
+
+    async def _hidden_query(self, sql: str) -> list[list[str | None]] | None:
+        """Run ``sql`` upstream in the client's session, out of the client's sight: its rows, or None if
+        upstream refused it. Upstream must have answered all it was sent, and the client must be held."""
+        self._hidden_answer = asyncio.get_running_loop().create_future()
+        self._hidden_rows = []
+        self.upstream.handlers = self._hidden_query_handlers
+        self.upstream.write(messages.query(sql))
+        return await self._hidden_answer
+
+    def _on_hidden_row(self, payload: bytes) -> Outcome:
+        if self._hidden_rows is not None:
+            self._hidden_rows.append(messages.data_row_values(payload))
+        return DROP
+
+    def _on_hidden_error(self, payload: bytes) -> Outcome:
+        self._hidden_rows = None
+        return DROP
+
+    def _on_hidden_query_end(self, payload: bytes) -> Outcome:
+        self.upstream.handlers = self._normal_upstream_handlers
+        if self._hidden_answer is not None and not self._hidden_answer.done():
+            self._hidden_answer.set_result(self._hidden_rows)
+        return DROP
+
     # --- upstream messages ----------------------------------------------------------------------------
+
+    def _on_authentication(self, payload: bytes) -> Outcome:
+        """redshift_connector reads AuthenticationSASL's mechanism list as data[4:-1].split(NUL), which
+        leaves an empty name its SCRAM library refuses, so it cannot log in to a PostgreSQL that asks for
+        scram-sha-256 (Redshift never asks for SASL). It gets the list without its final terminator."""
+        if (
+            self._client_is_redshift_connector
+            and messages.INT32.unpack_from(payload)[0] == messages.AUTH_SASL
+        ):
+            return messages.frame(Backend.AUTHENTICATION, payload[:-1])
+        return Verdict.FORWARD
 
     def _on_parameter_status(self, payload: bytes) -> Outcome:
         name, value = messages.parameter_status(payload)
@@ -535,8 +658,20 @@ class Session:
         request = self._head()
         if request is None:
             return Verdict.FORWARD
+        outcome: Outcome = Verdict.FORWARD
         if self.state is State.COPY_FROM_S3:
+            rejected = request.load.rejected if request.load is not None else []
+            if rejected and not request.rejections_recorded:
+                self.upstream.hold()
+                self._spawn(self._record_rejected_then_release(request))
+                return Verdict.AGAIN
             self.state = State.READY
+            if rejected:
+                # MAXERROR let the load succeed without these rows; Redshift says so (INFO) before COPY n.
+                outcome = messages.notice_response(
+                    f"Load into table '{request.copy.table_name}' completed, {len(rejected)} record(s) "
+                    "could not be loaded.  Check 'stl_load_errors' system table for details."
+                ) + messages.frame(Backend.COMMAND_COMPLETE, payload)
         elif self.state is State.UNLOAD_TO_S3:
             self.upstream.hold()
             self._spawn(self._finish_unload(request))
@@ -555,7 +690,7 @@ class Session:
         if verb in ("SELECT", "FETCH") and count.isdigit():
             request.rows += int(count)
         self._end_execution(request)
-        return Verdict.FORWARD
+        return outcome
 
     def _on_execution_end(self, payload: bytes) -> Outcome:
         if (request := self._head()) is not None:
@@ -588,8 +723,10 @@ class Session:
 
     def _on_ready_for_query(self, payload: bytes) -> Outcome:
         if self.state is State.AUTHENTICATING:
-            self.state = State.READY
-            log.debug("session for %s@%s ready (upstream pid %s)", self.user, self.database, self.backend_pid)
+            # Consumed here, so that no ReadyForQuery but the hidden query's own reaches its handlers.
+            self.client.hold()
+            self._spawn(self._set_up_session(payload))
+            return DROP
         while self.requests:
             request = self.requests.popleft()
             self._conclude(request)
@@ -658,6 +795,14 @@ class Session:
 
         try:
             request.load = load = await self._blocking(S3Load, spec, self.s3_endpoint)
+            columns = (request.columns or {}).get(spec)
+            if needs_row_conversion(spec, columns or []):
+                if not columns:
+                    raise RedshiftError(
+                        f"the Redshift emulator could not read the columns of {spec.target} before loading "
+                        "it; create the table in a statement of its own, before the COPY"
+                    )
+                load.convert_rows(columns)
             await self._blocking(load.open)
             chunks = load.chunks()
             upcoming = asyncio.ensure_future(self._blocking(next, chunks, None))
@@ -685,23 +830,35 @@ class Session:
         request.upstream_failed = True
         if request.feeder is not None:
             await asyncio.wait([request.feeder])
+        rows = list(request.load.rejected) if request.load is not None else []
         if request.replacement is None and is_data_error(fields):
             try:
                 row, request.replacement = await self._blocking(request.load.load_error, fields)
             except RedshiftError as error:
                 request.replacement = error
             else:
-                context = LoadContext(
-                    database=self.database,
-                    user_name=self.user,
-                    target=request.copy.target,
-                    start_time=request.started,
-                    session_id=self.backend_pid,
-                    query_id=request.query_id,
-                )
-                await self.system.record_load_error(context, row)
+                rows.append(row)
+        await self._record_load_errors(request, rows)
         self.state = State.READY
         self.upstream.release()
+
+    async def _record_rejected_then_release(self, request: Request) -> None:
+        await self._record_load_errors(request, request.load.rejected)
+        request.rejections_recorded = True
+        self.upstream.release()
+
+    async def _record_load_errors(self, request: Request, rows: list[LoadErrorRow]) -> None:
+        if not rows:
+            return
+        context = LoadContext(
+            database=self.database,
+            user_name=self.user,
+            target=request.copy.target,
+            start_time=request.started,
+            session_id=self.backend_pid,
+            query_id=request.query_id,
+        )
+        await self.system.record_load_errors(context, rows)
 
     # --- UNLOAD to S3 ---------------------------------------------------------------------------------
 
@@ -730,6 +887,8 @@ class Session:
             return Verdict.FORWARD
         request = self._head()
         if request.replacement is None:
+            # One CopyData message of COPY TO STDOUT is always one row (protocol-flow.html, Copy-out
+            # mode): the unloader never sees a row cut in two.
             request.unload_batch.append(payload)
             request.unload_batch_bytes += len(payload)
             if request.unload_batch_bytes >= UNLOAD_BATCH_BYTES:
@@ -743,7 +902,7 @@ class Session:
     async def _write_unload_batch(self, request: Request, release: bool) -> None:
         batch, request.unload_batch, request.unload_batch_bytes = request.unload_batch, [], 0
         try:
-            await self._blocking(request.unload.write, b"".join(batch))
+            await self._blocking(request.unload.write, batch)
         except RedshiftError as error:
             request.replacement = error
         if release:
@@ -757,11 +916,43 @@ class Session:
                 await self._blocking(request.unload.finish)
             except RedshiftError as error:
                 request.replacement = error
-        if request.replacement is not None and request.unload is not None:
+        if request.replacement is not None:
             # Upstream's COPY TO STDOUT succeeded; the client still sees the UNLOAD fail.
-            await self._blocking(request.unload.abort)
+            if request.unload is not None:
+                await self._blocking(request.unload.abort)
+            if request.kind is Kind.QUERY:
+                self._abort_upstream_transaction()
         self.state = State.READY
         self.upstream.release()
+
+    def _abort_upstream_transaction(self) -> None:
+        """Leave upstream's transaction as Redshift's failed UNLOAD leaves it: aborted, if in a block.
+
+        REFUSED_SQL follows the client's Query upstream; the client's ReadyForQuery and the refusal's error
+        go no further, and the refusal's ReadyForQuery (its status the aborted block's) ends the client's
+        Query. The client stays held until then, so nothing of its own reaches upstream in between.
+        (Extended protocol: not done; upstream's COPY answer waits for the client's held Flush or Sync.)
+        """
+        handlers = self.upstream.handlers
+        client_query_over = False
+
+        def on_ready_for_query(payload: bytes) -> Outcome:
+            nonlocal client_query_over
+            if not client_query_over:
+                client_query_over = True
+                return DROP
+            self.upstream.handlers = handlers
+            return self._on_ready_for_query(payload)
+
+        def on_error_response(payload: bytes) -> Outcome:
+            return DROP if client_query_over else self._on_error_response(payload)
+
+        self.upstream.handlers = {
+            **handlers,
+            Backend.READY_FOR_QUERY: on_ready_for_query,
+            Backend.ERROR_RESPONSE: on_error_response,
+        }
+        self.upstream.write(messages.query(REFUSED_SQL))
 
     async def _abort_unload(self, request: Request) -> None:
         request.unloading = False

@@ -18,6 +18,7 @@ import functools
 import logging
 import time
 from collections import defaultdict, deque
+from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -217,21 +218,19 @@ class SystemTables:
             for name, entries in by_database.items():
                 await self._write_history(name, entries)
 
-    async def record_load_error(self, context: LoadContext, row: LoadErrorRow) -> None:
-        """Insert one stl_load_errors row, committed at once whatever the client's transaction does."""
+    async def record_load_errors(self, context: LoadContext, rows: Sequence[LoadErrorRow]) -> None:
+        """Insert one COPY's stl_load_errors rows, committed whatever the client's transaction does."""
+        head = (
+            context.user_name,
+            context.target,
+            utc(context.start_time),
+            context.session_id,
+            context.query_id,
+        )
         try:
             conn = await self._connection(context.database)
-            await conn.execute(
-                INSERT_LOAD_ERROR,
-                (
-                    context.user_name,
-                    context.target,
-                    utc(context.start_time),
-                    context.session_id,
-                    context.query_id,
-                    *astuple(row),
-                ),
-            )
+            async with conn.cursor() as cur:
+                await cur.executemany(INSERT_LOAD_ERROR, [(*head, *astuple(row)) for row in rows])
         except psycopg.Error as error:
             await self._forget(context.database)
             self._complain(context.database, f"could not write stl_load_errors: {error}")

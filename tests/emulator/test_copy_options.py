@@ -64,7 +64,7 @@ def test_copy_from_stdin_sql(plan, postgres):
     [
         (
             UnloadToS3("select 1", "s3://b/u_", NO_KEYS),
-            "COPY (select 1) TO STDOUT WITH (FORMAT text, DELIMITER '|', NULL '')",
+            "COPY (select 1) TO STDOUT WITH (FORMAT text)",
         ),
         (
             UnloadToS3("select 1", "s3://b/u_", NO_KEYS, format="csv", delimiter=",", header=True),

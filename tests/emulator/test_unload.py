@@ -17,13 +17,14 @@ QUERY = "select id, nullif(id % 3, 0) as score, ''a|b'' as note from generate_se
 
 
 class UnloadWriter:
-    """The file-like object copy_expert writes to: every payload goes to the unloader."""
+    """The file-like object copy_expert writes to: each write is one CopyData message, one row, as the
+    emulator's wire side hands them to the unloader."""
 
     def __init__(self, unloader: S3Unload):
         self.unloader = unloader
 
     def write(self, data):
-        self.unloader.write(bytes(data))
+        self.unloader.write([bytes(data)])
 
 
 @pytest.fixture(autouse=True)
@@ -66,8 +67,8 @@ def test_parallel_on_gzip_default_text_format(warehouse, s3, bucket, prefix, s3_
     keys = run_unload(warehouse, f"UNLOAD ('{QUERY}') TO '{prefix}' IAM_ROLE default GZIP", s3_endpoint)
     key = prefix.removeprefix(f"s3://{bucket}/") + "0000_part_00.gz"
     assert keys == [key]
-    # pipe-delimited, nulls as zero-length strings, the delimiter in data escaped as with ESCAPE
-    assert gzip.decompress(read(s3, bucket, key)) == b"1|1|a\\|b\n2|2|a\\|b\n3||a\\|b\n4|1|a\\|b\n"
+    # pipe-delimited, nulls as zero-length strings, the delimiter in data written as is (no ESCAPE)
+    assert gzip.decompress(read(s3, bucket, key)) == b"1|1|a|b\n2|2|a|b\n3||a|b\n4|1|a|b\n"
 
 
 def test_existing_files_need_allowoverwrite(warehouse, s3, bucket, prefix, s3_endpoint):
@@ -100,7 +101,7 @@ def test_abort_leaves_nothing(s3, bucket, prefix, s3_endpoint, monkeypatch):
         rewrite(f"UNLOAD ('select 1') TO '{prefix}' IAM_ROLE default").actions[0], s3_endpoint
     )
     unloader.start()
-    unloader.write(b"x" * (6 * 1024 * 1024))  # one part uploaded already
+    unloader.write([b"x" * (6 * 1024 * 1024) + b"\n"])  # one part uploaded already
     unloader.abort()
     listing = s3.list_objects_v2(Bucket=bucket, Prefix=prefix.removeprefix(f"s3://{bucket}/"))
     assert listing.get("KeyCount") == 0

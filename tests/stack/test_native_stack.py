@@ -81,6 +81,18 @@ def test_up_run_a_dag_reset_and_down(stack_env):
     assert run["state"] == "success", run
     assert warehouse_rows(settings) == first_source
     assert bucket_keys(settings)
+    # As on Redshift, the lab's warehouse login lists the course's primary key but does not enforce it.
+    redshift = postgres_connect(str(settings.redshift))
+    with redshift, redshift.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {settings.warehouse_schema}.nps SELECT * FROM {settings.warehouse_schema}.nps"
+        )
+        assert cur.rowcount == len(first_source)
+        cur.execute(
+            "SELECT count(*) FROM information_schema.table_constraints WHERE constraint_type = 'PRIMARY KEY'"
+        )
+        assert cur.fetchone()[0] >= 2
+    redshift.close()
 
     status = lab(stack_env, "status")
     assert status.returncode == 0, status.stdout + status.stderr

@@ -1,0 +1,114 @@
+"""Records of a data file as Redshift splits them, and the same rows written back in the PostgreSQL COPY
+format the emulator declared upstream (``copy_options.copy_from_stdin_sql``).
+
+Used by the loader's row-by-row path only (see conversion.py); the default path passes bytes through.
+
+copy-parameters-data-format.html: CSV (RFC 4180 quoting, QUOTE, DELIMITER), and the default text format
+(DELIMITER, default '|'; with ESCAPE a backslash makes the next character data, newline included).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from emulators.redshift.plan import CopyFromS3
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    line_number: int  # the file's line the record starts on, counting data lines only (after IGNOREHEADER)
+    raw: str  # the record's text as in the file, without its final newline
+    fields: list[str | None]  # None: the field was the NULL AS string as written in the file (ESCAPE)
+
+
+def read_records(lines: Iterable[str], plan: CopyFromS3) -> Iterator[Record]:
+    """One file's lines (each ending with a newline) -> its records."""
+    if plan.format == "csv":
+        return _csv_records(lines, plan.delimiter, plan.quote)
+    null_as = "\\N" if plan.null_as is None else plan.null_as
+    return _text_records(lines, plan.delimiter, null_as if plan.escape else None)
+
+
+def _csv_records(lines: Iterable[str], delimiter: str, quote: str) -> Iterator[Record]:
+    consumed: list[str] = []
+
+    def source() -> Iterator[str]:
+        for line in lines:
+            consumed.append(line)
+            yield line
+
+    line_number = 1
+    # csv.reader pulls exactly the lines of one record before it returns it, so `consumed` is that record.
+    for fields in csv.reader(source(), delimiter=delimiter, quotechar=quote, strict=False):
+        raw = "".join(consumed)
+        consumed.clear()
+        yield Record(line_number, raw.rstrip("\r\n"), fields or [""])
+        line_number += raw.count("\n")
+
+
+def _text_records(lines: Iterable[str], delimiter: str, escaped_null: str | None) -> Iterator[Record]:
+    """``escaped_null``: with ESCAPE, the NULL AS string, compared with each field before its escapes."""
+    escape = escaped_null is not None
+    line_number, pending = 1, ""
+    for line in lines:
+        pending += line
+        if escape and _ends_escaped(pending):
+            continue  # a backslash before the newline: the newline is data, the record goes on
+        raw = pending[:-1] if pending.endswith("\n") else pending
+        fields = _escaped_fields(raw, delimiter, escaped_null) if escape else raw.split(delimiter)
+        yield Record(line_number, raw, fields)
+        line_number += pending.count("\n")
+        pending = ""
+    if pending:  # the file's last newline was escaped: the record ends with the file
+        yield Record(line_number, pending, _escaped_fields(pending, delimiter, escaped_null))
+
+
+def _ends_escaped(text: str) -> bool:
+    body = text[:-1] if text.endswith("\n") else text
+    return text.endswith("\n") and (len(body) - len(body.rstrip("\\"))) % 2 == 1
+
+
+def _escaped_fields(raw: str, delimiter: str, null_as: str) -> list[str | None]:
+    fields: list[str | None] = []
+    current: list[str] = []
+    start, position = 0, 0
+    while position < len(raw):
+        character = raw[position]
+        if character == "\\":
+            current.append(raw[position + 1 : position + 2])
+            position += 2
+            continue
+        if character == delimiter:
+            fields.append(None if raw[start:position] == null_as else "".join(current))
+            current, start = [], position + 1
+        else:
+            current.append(character)
+        position += 1
+    fields.append(None if raw[start:] == null_as else "".join(current))
+    return fields
+
+
+class RowWriter:
+    """Converted rows (None for NULL) -> lines of the COPY FROM STDIN format declared upstream."""
+
+    def __init__(self, plan: CopyFromS3, declared_null: str) -> None:
+        self.csv = plan.format == "csv"
+        self.delimiter = plan.delimiter
+        self.quote = plan.quote
+        self.null = declared_null
+        self._escapes = str.maketrans(
+            {"\\": "\\\\", "\n": "\\n", "\r": "\\r", plan.delimiter: "\\" + plan.delimiter}
+        )
+
+    def line(self, values: Sequence[str | None]) -> str:
+        return self.delimiter.join(map(self._field, values)) + "\n"
+
+    def _field(self, value: str | None) -> str:
+        if value is None:
+            return self.null
+        if self.csv:
+            # Always quoted: a quoted value never matches the NULL string, whatever it is.
+            return self.quote + value.replace(self.quote, self.quote * 2) + self.quote
+        return value.translate(self._escapes)
