@@ -60,6 +60,11 @@ def remove(env: dict[str, str]) -> None:
                 cur.execute(
                     sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
                 )
-            cur.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(settings.redshift.user)))
+            cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (settings.redshift.user,))
+            if cur.fetchone():
+                role = sql.Identifier(settings.redshift.user)
+                # Also revokes what `lab init` granted it on shared objects (SET on session_replication_role).
+                cur.execute(sql.SQL("DROP OWNED BY {}").format(role))
+                cur.execute(sql.SQL("DROP ROLE {}").format(role))
     finally:
         conn.close()

@@ -7,6 +7,7 @@ Everything here is pure; nothing knows about sockets or sessions.
 
 from __future__ import annotations
 
+import functools
 import struct
 from enum import IntEnum
 
@@ -66,17 +67,12 @@ class Backend(IntEnum):
     ROW_DESCRIPTION = ord("T")
 
 
-def next_message(buffer: bytearray, offset: int) -> tuple[int, int, int] | None:
-    """(type, payload start, end) of the complete message at ``offset``, or None if it is not all here."""
-    if len(buffer) - offset < 5:
-        return None
-    end = offset + 1 + INT32.unpack_from(buffer, offset + 1)[0]
-    if end > len(buffer):
-        return None
-    return buffer[offset], offset + 5, end
+# Every message after the startup packet: Byte1 type, Int32 length (counting itself, not the type),
+# payload. Session.pump() reads this framing itself, in the loop that runs for every message.
+HEADER_SIZE = 5
 
 
-def startup_length(buffer: bytearray) -> int | None:
+def startup_length(buffer: bytes | bytearray) -> int | None:
     """Length of the untyped startup packet at the start of ``buffer``, or None if it is not all here."""
     if len(buffer) < 8:
         return None
@@ -214,8 +210,12 @@ def data_row_values(payload: bytes) -> list[str | None]:
     return values
 
 
-def command_tag(payload: bytes) -> str:
-    return cstring(payload)[0]
+@functools.lru_cache(maxsize=256)
+def returned_rows(command_complete_payload: bytes) -> int:
+    """The rows a CommandComplete says its SELECT or FETCH returned ('SELECT 5'); 0 for other commands.
+    Cached: it runs for every statement, and the same few tags come back again and again."""
+    verb, _, count = command_complete_payload[:-1].rpartition(b" ")
+    return int(count) if verb in (b"SELECT", b"FETCH") and count.isdigit() else 0
 
 
 def command_complete(tag: str) -> bytes:

@@ -10,17 +10,17 @@ copy-parameters-data-format.html: CSV (RFC 4180 quoting, QUOTE, DELIMITER), and 
 from __future__ import annotations
 
 import csv
+import itertools
+import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 
 from emulators.redshift.plan import CopyFromS3
 
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    line_number: int  # the file's line the record starts on, counting data lines only (after IGNOREHEADER)
-    raw: str  # the record's text as in the file, without its final newline
-    fields: list[str | None]  # None: the field was the NULL AS string as written in the file (ESCAPE)
+# (line_number, raw, fields): a plain tuple, the cheapest object to make for every row.
+#   line_number: the file's line the record starts on, counting data lines only (after IGNOREHEADER)
+#   raw: the record's text as in the file, without its final newline
+#   fields: None for a field that was the NULL AS string as written in the file (ESCAPE)
+Record = tuple[int, str, list[str | None]]
 
 
 def read_records(lines: Iterable[str], plan: CopyFromS3) -> Iterator[Record]:
@@ -32,37 +32,38 @@ def read_records(lines: Iterable[str], plan: CopyFromS3) -> Iterator[Record]:
 
 
 def _csv_records(lines: Iterable[str], delimiter: str, quote: str) -> Iterator[Record]:
-    consumed: list[str] = []
-
-    def source() -> Iterator[str]:
-        for line in lines:
-            consumed.append(line)
-            yield line
-
+    lines, raw_lines = itertools.tee(lines)
+    reader = csv.reader(lines, delimiter=delimiter, quotechar=quote, strict=False)
     line_number = 1
-    # csv.reader pulls exactly the lines of one record before it returns it, so `consumed` is that record.
-    for fields in csv.reader(source(), delimiter=delimiter, quotechar=quote, strict=False):
-        raw = "".join(consumed)
-        consumed.clear()
-        yield Record(line_number, raw.rstrip("\r\n"), fields or [""])
-        line_number += raw.count("\n")
+    for fields in reader:
+        # csv.reader pulls exactly the lines of one record before it returns it; line_num counts them.
+        last_line = reader.line_num
+        if last_line == line_number:  # the usual single line: next() costs far less than join(islice())
+            raw = next(raw_lines)
+        else:
+            raw = "".join(itertools.islice(raw_lines, last_line - line_number + 1))
+        yield line_number, raw.rstrip("\r\n"), fields or [""]
+        line_number = last_line + 1
 
 
 def _text_records(lines: Iterable[str], delimiter: str, escaped_null: str | None) -> Iterator[Record]:
     """``escaped_null``: with ESCAPE, the NULL AS string, compared with each field before its escapes."""
-    escape = escaped_null is not None
+    if escaped_null is None:  # without ESCAPE every line is a record
+        for line_number, line in enumerate(lines, 1):
+            raw = line.removesuffix("\n")
+            yield line_number, raw, raw.split(delimiter)
+        return
     line_number, pending = 1, ""
     for line in lines:
         pending += line
-        if escape and _ends_escaped(pending):
+        if _ends_escaped(pending):
             continue  # a backslash before the newline: the newline is data, the record goes on
-        raw = pending[:-1] if pending.endswith("\n") else pending
-        fields = _escaped_fields(raw, delimiter, escaped_null) if escape else raw.split(delimiter)
-        yield Record(line_number, raw, fields)
+        raw = pending.removesuffix("\n")
+        yield line_number, raw, _escaped_fields(raw, delimiter, escaped_null)
         line_number += pending.count("\n")
         pending = ""
     if pending:  # the file's last newline was escaped: the record ends with the file
-        yield Record(line_number, pending, _escaped_fields(pending, delimiter, escaped_null))
+        yield line_number, pending, _escaped_fields(pending, delimiter, escaped_null)
 
 
 def _ends_escaped(text: str) -> bool:
@@ -101,8 +102,19 @@ class RowWriter:
         self._escapes = str.maketrans(
             {"\\": "\\\\", "\n": "\\n", "\r": "\\r", plan.delimiter: "\\" + plan.delimiter}
         )
+        # Most rows have no NULL and no character to quote or escape: line() writes those with one join,
+        # between (start, separator, end); in CSV they quote every value all the same.
+        special = plan.quote if self.csv else "\\\n\r" + plan.delimiter
+        self._has_special = re.compile(f"[{re.escape(special)}]").search
+        if self.csv:
+            self._plain = (self.quote, self.quote + self.delimiter + self.quote, self.quote + "\n")
+        else:
+            self._plain = ("", self.delimiter, "\n")
 
     def line(self, values: Sequence[str | None]) -> str:
+        if None not in values and not self._has_special("".join(values)):
+            start, separator, end = self._plain
+            return start + separator.join(values) + end
         return self.delimiter.join(map(self._field, values)) + "\n"
 
     def _field(self, value: str | None) -> str:

@@ -28,12 +28,7 @@ from emulators.redshift.errors import RedshiftError
 from emulators.redshift.messages import Backend, Frontend
 from emulators.redshift.plan import CopyFromS3, LoadErrorRow, Rewritten, UnloadToS3
 from emulators.redshift.rewrite import mask_secrets, rewrite
-from emulators.redshift.system_tables import (
-    HistoryEntry,
-    LoadContext,
-    SystemTables,
-    next_query_id,
-)
+from emulators.redshift.system_tables import LoadContext, SystemTables, next_query_id
 from lab.config import DatabaseUrl
 
 log = logging.getLogger(__name__)
@@ -68,12 +63,19 @@ class State(enum.Enum):
     CLOSED = "closed"
 
 
+# Python 3.11 finds an Enum's members through EnumType.__getattr__, several times slower than a global
+# name, and the handlers compare with them for every message: the code uses these names for them.
+STARTUP, CONNECTING, AUTHENTICATING, READY, COPY_FROM_S3, UNLOAD_TO_S3, CLOSED = State
+
+
 class Verdict(enum.Enum):
     """What a handler did with its message, unless it returns the bytes to send in its place."""
 
     FORWARD = "forward"  # send it on unchanged
     AGAIN = "again"  # not consumed: the side is on hold and the message is handled again on release
 
+
+FORWARD, AGAIN = Verdict
 
 DROP = b""  # a handler's answer for a message that goes no further
 Outcome = Verdict | bytes
@@ -86,6 +88,9 @@ class Kind(enum.Enum):
     PARSE = "parse"
     EXECUTE = "execute"
     SYNC = "sync"
+
+
+QUERY, PARSE, EXECUTE, SYNC = Kind
 
 
 @functools.lru_cache(maxsize=512)
@@ -101,6 +106,16 @@ def rewrite_cached(sql: str) -> Rewritten:
         log.error("rewrite() failed with %s on a statement of %d characters", type(error).__name__, len(sql))
         reason = f"the Redshift emulator could not rewrite this statement ({type(error).__name__})"
         raise RedshiftError(reason) from error
+
+
+@functools.lru_cache(maxsize=256)
+def rewrite_query(payload: bytes) -> tuple[Rewritten, bytes | None]:
+    """A Query message's rewriting, and the Query to send upstream in its place (None: the client's own).
+    Cached on the message itself, which drivers send again and again: a repeated one is neither decoded
+    nor encoded again."""
+    sql = messages.query_text(payload)
+    rewritten = rewrite_cached(sql)
+    return rewritten, None if rewritten.sql == sql else messages.query(rewritten.sql)
 
 
 def loggable(sql: str) -> str:
@@ -122,34 +137,39 @@ def bare_version(server_version: str) -> str:
     return server_version.split(" ", 1)[0]
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False)
 class Request:
-    """A client request whose answer the session must recognise."""
+    """A client request whose answer the session must recognise.
+
+    One is made for every statement, so __init__ sets only what is known then. The init=False fields
+    are set as the statement runs; until then they read as the class's defaults (dataclass leaves them
+    out of __init__ in a class without __slots__).
+    """
 
     kind: Kind
     text: str = ""  # the statement with secrets masked, for the history
     actions: deque | None = None  # what to do at each COPY of the statement, in order
     replacement: RedshiftError | None = None  # the error the client gets instead of upstream's
-    holds_client: bool = False
-    query_id: int = 0
-    started: float = 0.0  # epoch seconds
-    clock: float = 0.0
-    rows: int = 0
-    error: dict[str, str] | None = None
-    copy: CopyFromS3 | None = None  # the COPY from S3 upstream is running for this request
-    load: object | None = None  # the S3Load feeding it
-    feeder: asyncio.Task | None = None
-    upstream_failed: bool = False
-    unloading: bool = False  # upstream's COPY TO STDOUT goes to S3 for this request
-    unload: object | None = None  # the S3Unload written by it
-    unload_batch: list[bytes] = field(default_factory=list)
-    unload_batch_bytes: int = 0
     columns: Described | None = None  # the target columns of each COPY from S3, read before it ran
-    rejections_recorded: bool = False  # the rows MAXERROR skipped are in stl_load_errors
+    holds_client: bool = field(default=False, init=False)
+    query_id: int = field(default=0, init=False)
+    started: int = field(default=0, init=False)  # microseconds since the epoch
+    clock: float = field(default=0.0, init=False)  # perf_counter() then, for the elapsed time
+    rows: int = field(default=0, init=False)
+    error: dict[str, str] | None = field(default=None, init=False)
+    copy: CopyFromS3 | None = field(default=None, init=False)  # the COPY from S3 upstream runs for it
+    load: object | None = field(default=None, init=False)  # the S3Load feeding it
+    feeder: asyncio.Task | None = field(default=None, init=False)
+    upstream_failed: bool = field(default=False, init=False)
+    unloading: bool = field(default=False, init=False)  # upstream's COPY TO STDOUT goes to S3 for it
+    unload: object | None = field(default=None, init=False)  # the S3Unload written by it
+    unload_batch: list[bytes] | None = field(default=None, init=False)  # a list once unloading starts
+    unload_batch_bytes: int = field(default=0, init=False)
+    rejections_recorded: bool = field(default=False, init=False)  # MAXERROR's skipped rows are recorded
 
     def start(self) -> None:
         self.query_id = next_query_id()
-        self.started = time.time()
+        self.started = time.time_ns() // 1000
         self.clock = time.perf_counter()
 
     @property
@@ -174,7 +194,9 @@ class Peer(asyncio.Protocol):
         self.session = session
         self.handlers = handlers
         self.transport: asyncio.Transport | None = None
-        self.buffer = bytearray()
+        # What it sent that the session has not handled: one read's bytes as they came (most reads hold
+        # whole messages, handled without a copy), or a bytearray while reads pile up.
+        self.buffer: bytes | bytearray = b""
         self.held = False
         self.writable = asyncio.Event()
         self.writable.set()
@@ -187,7 +209,12 @@ class Peer(asyncio.Protocol):
         self.session.connected(self)
 
     def data_received(self, data: bytes) -> None:
-        self.buffer += data
+        if not self.buffer:
+            self.buffer = data
+        elif isinstance(self.buffer, bytearray):
+            self.buffer += data
+        else:
+            self.buffer = bytearray(self.buffer) + data
         if self.held:
             if len(self.buffer) > HOLD_BUFFER_LIMIT:
                 self._pause_reading("held")
@@ -253,7 +280,7 @@ class Session:
         self.upstream_url = upstream
         self.s3_endpoint = s3_endpoint
         self.system = system
-        self.state = State.STARTUP
+        self.state = STARTUP
         self.user = ""
         self.database = ""
         self._client_is_redshift_connector = False
@@ -315,49 +342,58 @@ class Session:
     # --- plumbing -------------------------------------------------------------------------------------
 
     def connected(self, peer: Peer) -> None:
-        if peer is self.upstream and self.state is State.CLOSED:
+        if peer is self.upstream and self.state is CLOSED:
             peer.close()
 
     def lost(self, peer: Peer) -> None:
         """Either side closed: close the other at once, so upstream never keeps a transaction or lock
         of a client that is gone."""
-        self.state = State.CLOSED
+        self.state = CLOSED
         peer.other.close()
         for task in list(self._tasks):
             task.cancel()
 
     def pump(self, source: Peer) -> None:
-        """Handle every complete message ``source`` sent, forwarding runs of unhandled ones in one write."""
-        if self.state is State.STARTUP and source is self.client:
+        """Handle every complete message ``source`` sent, forwarding runs of unhandled ones in one write.
+
+        It runs for every message of every session, so the framing is spelled out here rather than
+        called from messages.py: a message is its type byte, then an Int32 length that counts itself
+        but not the type, then the payload (protocol-message-formats.html)."""
+        if self.state is STARTUP and source is self.client:
             self._startup()
             return
         buffer, handlers = source.buffer, source.handlers
+        size, header, length_at = len(buffer), messages.HEADER_SIZE, messages.INT32.unpack_from
         out: list[bytes] = []  # handlers return what they send on, so one write carries all of it
         offset = run = 0
         try:
-            while not source.held:
-                message = messages.next_message(buffer, offset)
-                if message is None:
+            while size - offset >= header:
+                end = offset + 1 + length_at(buffer, offset + 1)[0]
+                if end > size:
                     break
-                kind, start, end = message
-                handler = handlers.get(kind)
+                handler = handlers.get(buffer[offset])
                 if handler is not None:
-                    outcome = handler(bytes(buffer[start:end]))
-                    if outcome is Verdict.AGAIN:
+                    outcome = handler(bytes(buffer[offset + header : end]))
+                    if outcome is AGAIN:
                         break
-                    if outcome is not Verdict.FORWARD:
+                    if outcome is not FORWARD:
                         if run < offset:
                             out.append(buffer[run:offset])
                         if outcome:
                             out.append(outcome)
                         run = end
+                    if source.held:  # only a handler holds its own side
+                        offset = end
+                        break
                 offset = end
             if run < offset:
                 out.append(buffer[run:offset])
         finally:
             if out:
+                # A read forwarded whole is written as it came: join() of one bytes object is that object.
                 source.other.write(b"".join(out))
-        del buffer[:offset]
+        if offset:
+            source.buffer = buffer[offset:]
 
     def _spawn(self, coroutine) -> asyncio.Task:
         task = asyncio.create_task(coroutine)
@@ -386,12 +422,12 @@ class Session:
     # --- startup --------------------------------------------------------------------------------------
 
     def _startup(self) -> None:
-        while self.state is State.STARTUP:
+        while self.state is STARTUP:
             length = messages.startup_length(self.client.buffer)
             if length is None:
                 return
             packet = bytes(self.client.buffer[:length])
-            del self.client.buffer[:length]
+            self.client.buffer = self.client.buffer[length:]
             code = messages.INT32.unpack_from(packet, 4)[0]
             handler = self._startup_handlers.get(code, self._start_session)
             handler(packet)
@@ -429,7 +465,7 @@ class Session:
         params = {k: v for k, v in params.items() if k not in REDSHIFT_ONLY_PARAMETERS}
         self.user = params.get("user", "")
         self.database = params.get("database") or self.user
-        self.state = State.CONNECTING
+        self.state = CONNECTING
         self.client.hold()
         self._spawn(self._connect(messages.startup_message(version, params)))
 
@@ -447,10 +483,10 @@ class Session:
             self.client.write(messages.error_response(refusal, "FATAL"))
             self.client.close()
             return
-        if self.state is State.CLOSED:
+        if self.state is CLOSED:
             return
         self.upstream.write(startup)
-        self.state = State.AUTHENTICATING
+        self.state = AUTHENTICATING
         self.client.release()
 
     async def _set_up_session(self, ready_for_query: bytes) -> None:
@@ -458,7 +494,7 @@ class Session:
         ReadyForQuery, held back until now (the client is held meanwhile)."""
         if await self._hidden_query(UNENFORCED_KEYS_SQL) is None:
             warn_keys_enforced()  # the session goes on, with PostgreSQL's checks
-        self.state = State.READY
+        self.state = READY
         log.debug("session for %s@%s ready (upstream pid %s)", self.user, self.database, self.backend_pid)
         self.client.write(messages.frame(Backend.READY_FOR_QUERY, ready_for_query))
         self.client.release()
@@ -466,18 +502,17 @@ class Session:
     # --- client messages ------------------------------------------------------------------------------
 
     def _on_query(self, payload: bytes) -> Outcome:
-        sql = messages.query_text(payload)
         try:
-            rewritten = rewrite_cached(sql)
+            rewritten, replacement = rewrite_query(payload)
         except RedshiftError as refusal:
-            self._refuse(Kind.QUERY, sql, refusal)
+            self._refuse(QUERY, messages.query_text(payload), refusal)
             return messages.query(REFUSED_SQL)
-        if self._must_flush_first(rewritten) or self._must_describe_first(rewritten):
-            return Verdict.AGAIN
-        self._request(Kind.QUERY, rewritten, self._take_described())
-        if rewritten.sql == sql:
-            return Verdict.FORWARD
-        return messages.query(rewritten.sql)
+        if (rewritten.touches_system_tables or rewritten.actions) and (
+            self._must_flush_first(rewritten) or self._must_describe_first(rewritten)
+        ):
+            return AGAIN
+        self._request(QUERY, rewritten, self._take_described())
+        return replacement or FORWARD
 
     def _on_parse(self, payload: bytes) -> Outcome:
         name, sql, types_at = messages.parse_fields(payload)
@@ -485,15 +520,15 @@ class Session:
             rewritten = rewrite_cached(sql)
         except RedshiftError as refusal:
             self.statements[name] = Statement(loggable(sql), None)
-            self._refuse(Kind.PARSE, sql, refusal)
+            self._refuse(PARSE, sql, refusal)
             return messages.parse(name, REFUSED_SQL, payload[types_at:])
         # PostgreSQL resolves table names at Parse: the system tables must exist (with the history) by then.
         if self._must_flush_first(rewritten) or self._must_describe_first(rewritten):
-            return Verdict.AGAIN
+            return AGAIN
         self.statements[name] = Statement(rewritten.loggable_sql, rewritten, self._take_described())
-        self.requests.append(Request(Kind.PARSE, rewritten.loggable_sql))
+        self.requests.append(Request(PARSE, rewritten.loggable_sql))
         if rewritten.sql == sql:
-            return Verdict.FORWARD
+            return FORWARD
         return messages.parse(name, rewritten.sql, payload[types_at:])
 
     def _on_bind(self, payload: bytes) -> Outcome:
@@ -501,38 +536,40 @@ class Session:
         statement = self.statements.get(name)
         # Bind takes the portal's snapshot: the history must be written before it.
         if statement is not None and statement.rewritten and self._must_flush_first(statement.rewritten):
-            return Verdict.AGAIN
+            return AGAIN
         self.portals[portal] = statement
-        return Verdict.FORWARD
+        return FORWARD
 
     def _on_execute(self, payload: bytes) -> Outcome:
         statement = self.portals.get(messages.cstring(payload)[0])
         if statement is None or statement.rewritten is None:
-            request = Request(Kind.EXECUTE, statement.text if statement else "")
+            request = Request(EXECUTE, statement.text if statement else "")
             request.start()
             self.requests.append(request)
-            return Verdict.FORWARD
-        request = self._request(Kind.EXECUTE, statement.rewritten, statement.columns)
+            return FORWARD
+        request = self._request(EXECUTE, statement.rewritten, statement.columns)
         if request.has_s3_action:
             # The client's Flush and Sync are held until the S3 side is done, and PostgreSQL keeps a COPY TO
             # STDOUT's output to itself until one comes: ask for it now.
             return messages.frame(Frontend.EXECUTE, payload) + messages.flush()
-        return Verdict.FORWARD
+        return FORWARD
 
     def _on_sync(self, payload: bytes) -> Outcome:
-        self.requests.append(Request(Kind.SYNC))
-        return Verdict.FORWARD
+        self.requests.append(Request(SYNC))
+        return FORWARD
 
     def _on_close(self, payload: bytes) -> Outcome:
         target, name = messages.close_target(payload)
         (self.statements if target == "S" else self.portals).pop(name, None)
-        return Verdict.FORWARD
+        return FORWARD
 
     def _request(self, kind: Kind, rewritten: Rewritten, columns: Described | None = None) -> Request:
         request = Request(
-            kind, rewritten.loggable_sql, deque(rewritten.actions) if rewritten.actions else None
+            kind,
+            rewritten.loggable_sql,
+            deque(rewritten.actions) if rewritten.actions else None,
+            columns=columns,
         )
-        request.columns = columns
         request.start()
         if request.has_s3_action:
             # Nothing else of the client's may reach upstream while the emulator drives a COPY there:
@@ -567,8 +604,10 @@ class Session:
     def _must_describe_first(self, rewritten: Rewritten) -> bool:
         """Redshift's per-field rules depend on the target's column types, and a `#temp` target exists
         in the client's session only: ask upstream in that session, before the statement goes there."""
+        if not rewritten.actions or self._described is not None:
+            return False
         loads = [action for action in rewritten.actions if isinstance(action, CopyFromS3)]
-        if not loads or self._described is not None:
+        if not loads:
             return False
         self.client.hold()
         self._spawn(self._describe_then_release(loads))
@@ -590,7 +629,7 @@ class Session:
         """Wait for upstream to answer what it was sent. False if the client is in the middle of an
         extended-protocol batch (no Sync yet): a query then would end that batch, so none is sent."""
         while self.requests:
-            if self.requests[-1].kind not in (Kind.QUERY, Kind.SYNC):
+            if self.requests[-1].kind not in (QUERY, SYNC):
                 return False
             await asyncio.sleep(0.002)
         return True
@@ -637,45 +676,45 @@ class Session:
             and messages.INT32.unpack_from(payload)[0] == messages.AUTH_SASL
         ):
             return messages.frame(Backend.AUTHENTICATION, payload[:-1])
-        return Verdict.FORWARD
+        return FORWARD
 
     def _on_parameter_status(self, payload: bytes) -> Outcome:
         name, value = messages.parameter_status(payload)
         if name != "server_version" or bare_version(value) == value:
-            return Verdict.FORWARD
+            return FORWARD
         return messages.encode_parameter_status(name, bare_version(value))
 
     def _on_backend_key_data(self, payload: bytes) -> Outcome:
         self.backend_pid = messages.backend_key(payload)[0]
-        return Verdict.FORWARD
+        return FORWARD
 
     def _on_parse_complete(self, payload: bytes) -> Outcome:
-        if self.requests and self.requests[0].kind is Kind.PARSE:
+        if self.requests and self.requests[0].kind is PARSE:
             self.requests.popleft()
-        return Verdict.FORWARD
+        return FORWARD
 
     def _on_command_complete(self, payload: bytes) -> Outcome:
         request = self._head()
         if request is None:
-            return Verdict.FORWARD
-        outcome: Outcome = Verdict.FORWARD
-        if self.state is State.COPY_FROM_S3:
+            return FORWARD
+        outcome: Outcome = FORWARD
+        if self.state is COPY_FROM_S3:
             rejected = request.load.rejected if request.load is not None else []
             if rejected and not request.rejections_recorded:
                 self.upstream.hold()
                 self._spawn(self._record_rejected_then_release(request))
-                return Verdict.AGAIN
-            self.state = State.READY
+                return AGAIN
+            self.state = READY
             if rejected:
                 # MAXERROR let the load succeed without these rows; Redshift says so (INFO) before COPY n.
                 outcome = messages.notice_response(
                     f"Load into table '{request.copy.table_name}' completed, {len(rejected)} record(s) "
                     "could not be loaded.  Check 'stl_load_errors' system table for details."
                 ) + messages.frame(Backend.COMMAND_COMPLETE, payload)
-        elif self.state is State.UNLOAD_TO_S3:
+        elif self.state is UNLOAD_TO_S3:
             self.upstream.hold()
             self._spawn(self._finish_unload(request))
-            return Verdict.AGAIN
+            return AGAIN
         if request.unloading:
             # Upstream's COPY TO STDOUT is done and so is the S3 side: answer like Redshift's UNLOAD.
             request.unloading = False
@@ -686,43 +725,41 @@ class Session:
                 request.error = {"C": request.replacement.sqlstate, "M": request.replacement.message}
             self._end_execution(request)
             return answer
-        verb, _, count = messages.command_tag(payload).rpartition(" ")
-        if verb in ("SELECT", "FETCH") and count.isdigit():
-            request.rows += int(count)
+        request.rows += messages.returned_rows(payload)
         self._end_execution(request)
         return outcome
 
     def _on_execution_end(self, payload: bytes) -> Outcome:
         if (request := self._head()) is not None:
             self._end_execution(request)
-        return Verdict.FORWARD
+        return FORWARD
 
     def _on_error_response(self, payload: bytes) -> Outcome:
         request = self._head()
         if request is None:
-            return Verdict.FORWARD
-        if self.state is State.COPY_FROM_S3:
+            return FORWARD
+        if self.state is COPY_FROM_S3:
             self.upstream.hold()
             self._spawn(self._finish_failed_load(request, messages.error_fields(payload)))
-            return Verdict.AGAIN
-        if self.state is State.UNLOAD_TO_S3:
+            return AGAIN
+        if self.state is UNLOAD_TO_S3:
             self.upstream.hold()
             self._spawn(self._abort_unload(request))
-            return Verdict.AGAIN
+            return AGAIN
         request.error = messages.error_fields(payload)
-        outcome: Outcome = Verdict.FORWARD
+        outcome: Outcome = FORWARD
         if request.replacement is not None:
             outcome = messages.error_response(request.replacement)
             request.error = {"C": request.replacement.sqlstate, "M": request.replacement.message}
-        if request.kind in (Kind.PARSE, Kind.EXECUTE):
+        if request.kind in (PARSE, EXECUTE):
             # Extended protocol: upstream skips everything up to the next Sync.
             self._conclude(self.requests.popleft())
-            while self.requests and self.requests[0].kind in (Kind.PARSE, Kind.EXECUTE):
+            while self.requests and self.requests[0].kind in (PARSE, EXECUTE):
                 self._release_client_of(self.requests.popleft())
         return outcome
 
     def _on_ready_for_query(self, payload: bytes) -> Outcome:
-        if self.state is State.AUTHENTICATING:
+        if self.state is AUTHENTICATING:
             # Consumed here, so that no ReadyForQuery but the hidden query's own reaches its handlers.
             self.client.hold()
             self._spawn(self._set_up_session(payload))
@@ -730,28 +767,29 @@ class Session:
         while self.requests:
             request = self.requests.popleft()
             self._conclude(request)
-            if request.kind in (Kind.QUERY, Kind.SYNC):
+            if request.kind in (QUERY, SYNC):
                 break
-        return Verdict.FORWARD
+        return FORWARD
 
     def _head(self) -> Request | None:
         return self.requests[0] if self.requests else None
 
     def _end_execution(self, request: Request) -> None:
         """An Execute's statement finished (a Query's finishes at ReadyForQuery)."""
-        if request.kind is Kind.EXECUTE:
+        if request.kind is EXECUTE:
             self._conclude(self.requests.popleft())
 
     def _conclude(self, request: Request) -> None:
         self._release_client_of(request)
-        if request.kind is Kind.SYNC or (request.kind is Kind.PARSE and request.error is None):
+        if request.kind is SYNC or (request.kind is PARSE and request.error is None):
             return
         if not request.started:
             request.start()
         error = request.error
         status = "success" if error is None else "canceled" if error.get("C") == "57014" else "failed"
+        elapsed = int((time.perf_counter() - request.clock) * 1_000_000)
         self.system.record(
-            HistoryEntry(
+            (
                 request.query_id,
                 self.backend_pid,
                 self.user,
@@ -759,8 +797,8 @@ class Session:
                 request.text,
                 status,
                 request.started,
-                time.time(),
-                int((time.perf_counter() - request.clock) * 1_000_000),
+                request.started + elapsed,  # the end, without reading the clock once more
+                elapsed,
                 request.rows,
                 None if error is None else error.get("M"),
             )
@@ -782,8 +820,8 @@ class Session:
     def _on_copy_in_response(self, payload: bytes) -> Outcome:
         request, action = self._next_action()
         if not isinstance(action, CopyFromS3):
-            return Verdict.FORWARD  # the client's own COPY FROM STDIN
-        self.state = State.COPY_FROM_S3
+            return FORWARD  # the client's own COPY FROM STDIN
+        self.state = COPY_FROM_S3
         request.copy = action
         request.feeder = self._spawn(self._feed(request, action))
         return DROP
@@ -839,7 +877,7 @@ class Session:
             else:
                 rows.append(row)
         await self._record_load_errors(request, rows)
-        self.state = State.READY
+        self.state = READY
         self.upstream.release()
 
     async def _record_rejected_then_release(self, request: Request) -> None:
@@ -865,9 +903,10 @@ class Session:
     def _on_copy_out_response(self, payload: bytes) -> Outcome:
         request, action = self._next_action()
         if not isinstance(action, UnloadToS3):
-            return Verdict.FORWARD  # the client's own COPY TO STDOUT
-        self.state = State.UNLOAD_TO_S3
+            return FORWARD  # the client's own COPY TO STDOUT
+        self.state = UNLOAD_TO_S3
         request.unloading = True
+        request.unload_batch = []
         self.upstream.hold()
         self._spawn(self._start_unload(request, action))
         return DROP
@@ -883,8 +922,8 @@ class Session:
         self.upstream.release()
 
     def _on_copy_out_data(self, payload: bytes) -> Outcome:
-        if self.state is not State.UNLOAD_TO_S3:
-            return Verdict.FORWARD
+        if self.state is not UNLOAD_TO_S3:
+            return FORWARD
         request = self._head()
         if request.replacement is None:
             # One CopyData message of COPY TO STDOUT is always one row (protocol-flow.html, Copy-out
@@ -897,7 +936,7 @@ class Session:
         return DROP
 
     def _on_copy_out_done(self, payload: bytes) -> Outcome:
-        return DROP if self.state is State.UNLOAD_TO_S3 else Verdict.FORWARD
+        return DROP if self.state is UNLOAD_TO_S3 else FORWARD
 
     async def _write_unload_batch(self, request: Request, release: bool) -> None:
         batch, request.unload_batch, request.unload_batch_bytes = request.unload_batch, [], 0
@@ -920,9 +959,9 @@ class Session:
             # Upstream's COPY TO STDOUT succeeded; the client still sees the UNLOAD fail.
             if request.unload is not None:
                 await self._blocking(request.unload.abort)
-            if request.kind is Kind.QUERY:
+            if request.kind is QUERY:
                 self._abort_upstream_transaction()
-        self.state = State.READY
+        self.state = READY
         self.upstream.release()
 
     def _abort_upstream_transaction(self) -> None:
@@ -958,7 +997,7 @@ class Session:
         request.unloading = False
         if request.unload is not None:
             await self._blocking(request.unload.abort)
-        self.state = State.READY
+        self.state = READY
         self.upstream.release()
 
 

@@ -11,16 +11,19 @@ from contextlib import contextmanager
 
 import psycopg2
 import pytest
-from airflow.providers.amazon.aws.transfers.s3_to_redshift import S3ToRedshiftOperator
 
-import lab_settings
-from lab.config import load_settings
 from seed.warehouse import NPS_DDL
-from tests.emulator.test_operator_sequences import LOADED, operator_statements, run_like_dbapihook
+from tests.emulator.test_operator_sequences import (
+    LOADED,
+    operator_statements,
+    run_like_dbapihook,
+    run_real_upsert,
+)
 from tests.emulator.wire_helpers import (
     NPS_ROWS,
     copy_sql,
     direct,
+    fresh_schema,
     load_errors,
     psycopg2_connect,
     query_direct,
@@ -56,24 +59,9 @@ def run_through_emulator(emulator, *statements: str) -> list[tuple]:
 
 
 @contextmanager
-def schema_for_test(warehouse_url, owner: str | None = None) -> Iterator[str]:
-    """A fresh schema (owned by ``owner``), dropped at the end."""
-    schema = unique("keys")
-    conn = direct(warehouse_url)
-    with conn.cursor() as cur:
-        cur.execute(f"CREATE SCHEMA {schema}" + (f" AUTHORIZATION {owner}" if owner else ""))
-    try:
-        yield schema
-    finally:
-        with conn.cursor() as cur:
-            cur.execute(f"DROP SCHEMA {schema} CASCADE")
-        conn.close()
-
-
-@contextmanager
 def nps_created_through_emulator(emulator, warehouse_url, ddl: str = NPS_DDL) -> Iterator[str]:
     """A fresh schema whose nps table the emulator created from ``ddl``; yields 'schema.nps'."""
-    with schema_for_test(warehouse_url) as schema:
+    with fresh_schema(warehouse_url) as schema:
         run_through_emulator(emulator, ddl.format(schema=schema))
         yield f"{schema}.nps"
 
@@ -126,32 +114,17 @@ def test_real_operator_upsert_finds_the_primary_key(
     """S3ToRedshiftOperator(method="UPSERT") without upsert_keys reads them from the catalog."""
     key = unique("operator_keys") + "/nps.csv"
     s3.put_object(Bucket=bucket, Key=key, Body=NPS_ROWS)
-    for name, value in {**lab_env, **load_settings(lab_env).airflow_connections()}.items():
-        monkeypatch.setenv(name, value)
     with nps_created_through_emulator(redshift_emulator, warehouse_url) as table:
-        schema, name = table.split(".")
         run_through_emulator(
             redshift_emulator, *(f"INSERT INTO {table} VALUES {row}" for row in [*EXISTING, EXISTING[0]])
         )
-        operator = S3ToRedshiftOperator(
-            task_id="s3_to_redshift_nps",
-            s3_bucket=bucket,
-            s3_key=key,
-            schema=schema,
-            table=name,
-            copy_options=["csv"],
-            method="UPSERT",
-            redshift_conn_id=lab_settings.REDSHIFT_CONN_ID,
-            aws_conn_id=lab_settings.AWS_CONN_ID,
-        )
-        assert operator.upsert_keys is None
-        operator.execute(context={})
+        assert run_real_upsert(table, bucket, key, lab_env, monkeypatch).upsert_keys is None
         # Both rows of id 1 went: the DELETE ... USING matched them on the primary key.
         assert table_rows(warehouse_url, table) == [*LOADED, EXISTING[1]]
 
 
 def test_a_foreign_key_lets_a_dangling_reference_in(redshift_emulator, warehouse_url):
-    with schema_for_test(warehouse_url) as schema:
+    with fresh_schema(warehouse_url) as schema:
         run_through_emulator(
             redshift_emulator,
             f"CREATE TABLE {schema}.parent (id int PRIMARY KEY, name varchar(10))",
@@ -166,7 +139,7 @@ def test_a_foreign_key_lets_a_dangling_reference_in(redshift_emulator, warehouse
 
 
 def test_a_key_added_afterwards_is_listed_and_not_enforced(redshift_emulator, warehouse_url):
-    with schema_for_test(warehouse_url) as schema:
+    with fresh_schema(warehouse_url) as schema:
         table = f"{schema}.t"
         [(constraint_type,)] = run_through_emulator(
             redshift_emulator,
@@ -219,7 +192,7 @@ def test_without_a_superuser_keys_are_enforced_and_sessions_go_on(
     redshift_emulator, warehouse_url, plain_role
 ):
     as_plain_role = dataclasses.replace(redshift_emulator, user=plain_role)
-    with schema_for_test(warehouse_url, owner=plain_role) as schema:
+    with fresh_schema(warehouse_url, owner=plain_role) as schema:
         insert = f"INSERT INTO {schema}.nps (id) VALUES (1)"
         run_through_emulator(as_plain_role, NPS_DDL.format(schema=schema), insert)
         with pytest.raises(psycopg2.errors.UniqueViolation):

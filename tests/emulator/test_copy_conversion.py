@@ -3,6 +3,7 @@ NULL handling, DATEFORMAT/TIMEFORMAT, and MAXERROR skipping bad rows into stl_lo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg2
@@ -11,6 +12,7 @@ import pytest
 from tests.emulator.wire_helpers import (
     copy_sql,
     direct,
+    fresh_schema,
     load_errors,
     nps_table,
     psycopg2_connect,
@@ -24,19 +26,14 @@ EXISTING = [(9, "2023-12-31 09:00:00", 9)]
 
 
 @contextmanager
-def people_table(warehouse_url: str):
-    schema = unique("conv")
-    table = f"{schema}.people"
-    conn = direct(warehouse_url)
-    with conn.cursor() as cur:
-        cur.execute(f"CREATE SCHEMA {schema}")
-        cur.execute(PEOPLE_DDL.format(table=table))
-    try:
-        yield table
-    finally:
+def people_table(warehouse_url: str) -> Iterator[str]:
+    with fresh_schema(warehouse_url) as schema:
+        table = f"{schema}.people"
+        conn = direct(warehouse_url)
         with conn.cursor() as cur:
-            cur.execute(f"DROP SCHEMA {schema} CASCADE")
+            cur.execute(PEOPLE_DDL.format(table=table))
         conn.close()
+        yield table
 
 
 def people(warehouse_url: str, table: str) -> list[tuple]:

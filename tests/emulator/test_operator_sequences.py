@@ -88,24 +88,30 @@ def test_failed_replace_leaves_the_table_as_it_was(redshift_emulator, warehouse_
     assert raw_line == "4,2024-01-04 00:00:00,not-a-score"
 
 
-def test_real_operator_upsert(redshift_emulator, warehouse_url, s3, bucket, lab_env, monkeypatch):
-    """S3ToRedshiftOperator.execute with the lab's Airflow connections (upsert keys from the primary key)."""
-    key = unique("operator") + "/nps.csv"
-    s3.put_object(Bucket=bucket, Key=key, Body=NPS_ROWS)
+def run_real_upsert(table: str, bucket: str, key: str, lab_env, monkeypatch) -> S3ToRedshiftOperator:
+    """S3ToRedshiftOperator(method="UPSERT").execute with the lab's Airflow connections and no upsert_keys:
+    the operator reads the keys from the catalog."""
     for name, value in {**lab_env, **load_settings(lab_env).airflow_connections()}.items():
         monkeypatch.setenv(name, value)
+    schema, name = table.split(".")
+    operator = S3ToRedshiftOperator(
+        task_id="s3_to_redshift_nps",
+        s3_bucket=bucket,
+        s3_key=key,
+        schema=schema,
+        table=name,
+        copy_options=["csv"],
+        method="UPSERT",
+        redshift_conn_id=lab_settings.REDSHIFT_CONN_ID,
+        aws_conn_id=lab_settings.AWS_CONN_ID,
+    )
+    operator.execute(context={})
+    return operator
+
+
+def test_real_operator_upsert(redshift_emulator, warehouse_url, s3, bucket, lab_env, monkeypatch):
+    key = unique("operator") + "/nps.csv"
+    s3.put_object(Bucket=bucket, Key=key, Body=NPS_ROWS)
     with nps_table(warehouse_url, EXISTING) as table:
-        schema, name = table.split(".")
-        operator = S3ToRedshiftOperator(
-            task_id="s3_to_redshift_nps",
-            s3_bucket=bucket,
-            s3_key=key,
-            schema=schema,
-            table=name,
-            copy_options=["csv"],
-            method="UPSERT",
-            redshift_conn_id=lab_settings.REDSHIFT_CONN_ID,
-            aws_conn_id=lab_settings.AWS_CONN_ID,
-        )
-        operator.execute(context={})
+        run_real_upsert(table, bucket, key, lab_env, monkeypatch)
         assert table_rows(warehouse_url, table) == [*LOADED, EXISTING[1]]

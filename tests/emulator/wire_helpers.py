@@ -113,22 +113,32 @@ def query_direct(warehouse_url: str, sql: str, params: tuple = ()) -> list[tuple
 
 
 @contextmanager
-def nps_table(warehouse_url: str, rows: list[tuple] = ()) -> Iterator[str]:
-    """A fresh schema with the course's nps table (and ``rows`` in it); yields 'schema.nps'."""
+def fresh_schema(warehouse_url: str, owner: str | None = None) -> Iterator[str]:
+    """A schema for one test (owned by ``owner``), created straight in PostgreSQL, dropped after."""
     schema = unique("wire")
-    table = f"{schema}.nps"
     conn = direct(warehouse_url)
     with conn.cursor() as cur:
-        cur.execute(f"CREATE SCHEMA {schema}")
-        cur.execute(NPS_DDL.format(table=table))
-        for row in rows:
-            cur.execute(f"INSERT INTO {table} VALUES (%s, %s, %s)", row)
+        cur.execute(f"CREATE SCHEMA {schema}" + (f" AUTHORIZATION {owner}" if owner else ""))
     try:
-        yield table
+        yield schema
     finally:
         with conn.cursor() as cur:
             cur.execute(f"DROP SCHEMA {schema} CASCADE")
         conn.close()
+
+
+@contextmanager
+def nps_table(warehouse_url: str, rows: list[tuple] = ()) -> Iterator[str]:
+    """A fresh schema with the course's nps table (and ``rows`` in it); yields 'schema.nps'."""
+    with fresh_schema(warehouse_url) as schema:
+        table = f"{schema}.nps"
+        conn = direct(warehouse_url)
+        with conn.cursor() as cur:
+            cur.execute(NPS_DDL.format(table=table))
+            for row in rows:
+                cur.execute(f"INSERT INTO {table} VALUES (%s, %s, %s)", row)
+        conn.close()
+        yield table
 
 
 def table_rows(warehouse_url: str, table: str) -> list[tuple]:
