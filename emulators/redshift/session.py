@@ -970,7 +970,8 @@ class Session:
         REFUSED_SQL follows the client's Query upstream; the client's ReadyForQuery and the refusal's error
         go no further, and the refusal's ReadyForQuery (its status the aborted block's) ends the client's
         Query. The client stays held until then, so nothing of its own reaches upstream in between.
-        (Extended protocol: not done; upstream's COPY answer waits for the client's held Flush or Sync.)
+        (Extended protocol: not done. The client's Execute gets the error, but its implicit transaction
+        or open block upstream stays usable; a Parse that fails would be needed before its held Sync.)
         """
         handlers = self.upstream.handlers
         client_query_over = False
