@@ -507,11 +507,12 @@ class Session:
         except RedshiftError as refusal:
             self._refuse(QUERY, messages.query_text(payload), refusal)
             return messages.query(REFUSED_SQL)
-        if (rewritten.touches_system_tables or rewritten.actions) and (
-            self._must_flush_first(rewritten) or self._must_describe_first(rewritten)
-        ):
-            return AGAIN
-        self._request(QUERY, rewritten, self._take_described())
+        columns = None
+        if rewritten.touches_system_tables or rewritten.actions:  # most statements need no preparing
+            if self._must_flush_first(rewritten) or self._must_describe_first(rewritten):
+                return AGAIN
+            columns = self._take_described()
+        self._request(QUERY, rewritten, columns)
         return replacement or FORWARD
 
     def _on_parse(self, payload: bytes) -> Outcome:
@@ -571,7 +572,7 @@ class Session:
             columns=columns,
         )
         request.start()
-        if request.has_s3_action:
+        if rewritten.actions and request.has_s3_action:
             # Nothing else of the client's may reach upstream while the emulator drives a COPY there:
             # upstream would take it as the end of the copy (and a Sync would be swallowed by it).
             request.holds_client = True
