@@ -3,9 +3,10 @@
 1. Load 1,000,000 nps rows: COPY from S3 through the emulator vs. the same CSV with COPY FROM STDIN
    straight into the same PostgreSQL (target: emulator >= 0.8 of direct speed).
 2. The emulator's peak RSS (VmHWM) over its life, which includes that load (target: < 120 MB).
-3. SELECT 1 round trips through the emulator vs. direct (target: throughput ratio >= 0.7). For scale, the
-   same through socat (a byte relay written in C that looks at nothing), when socat is installed: what any
-   proxy in a process of its own costs on this machine.
+3. SELECT 1 round trips through the emulator vs. direct (target: throughput ratio >= 0.7), and the
+   emulator's CPU time per round trip, in Python and in the kernel. For scale, the same through socat (a
+   byte relay written in C that looks at nothing), when socat is installed: what any proxy in a process of
+   its own costs on this machine.
 4. For information, the same load with MAXERROR, which makes the emulator load row by row (conversion.py).
 
 Run: .venv/bin/python bench/emulator_bench.py
@@ -25,6 +26,7 @@ import uuid
 from pathlib import Path
 
 import boto3
+import psutil
 import psycopg2
 
 from lab import processes
@@ -165,6 +167,8 @@ def main() -> None:
 
         relay = start_socat_relay(upstream, logs / "socat.log")
         direct_rate, emulator_rate, relay_rate = [], [], []
+        emulator_cpu = psutil.Process(emulator.pid)
+        cpu_before = emulator_cpu.cpu_times()
         try:
             for _ in range(REPEATS):
                 direct_rate.append(round_trips_per_second(upstream))
@@ -174,6 +178,10 @@ def main() -> None:
         finally:
             if relay is not None:
                 relay[0].stop()
+        cpu_after = emulator_cpu.cpu_times()
+        # In µs per round trip through the emulator (the direct and socat runs in between cost it nothing).
+        user_us = (cpu_after.user - cpu_before.user) * 1e6 / (ROUND_TRIPS * REPEATS)
+        system_us = (cpu_after.system - cpu_before.system) * 1e6 / (ROUND_TRIPS * REPEATS)
 
         best_direct, best_emulator = min(direct_times), min(emulator_times)
         rate_direct, rate_emulator = max(direct_rate), max(emulator_rate)
@@ -191,6 +199,10 @@ def main() -> None:
         print(f"SELECT 1 round trips direct:       {rate_direct:7.0f}/s  ({fmt(direct_rate, 0)})")
         print(f"SELECT 1 round trips via emulator: {rate_emulator:7.0f}/s  ({fmt(emulator_rate, 0)})")
         print(f"round-trip throughput ratio: {rate_emulator / rate_direct:.2f}  (target >= 0.70)")
+        print(
+            f"emulator CPU per round trip: {user_us:.0f} µs in Python, {system_us:.0f} µs in the kernel"
+            f" (its reads, writes and waits); a direct round trip takes {1e6 / rate_direct:.0f} µs in all"
+        )
         if relay_rate:
             rate_relay = max(relay_rate)
             print(f"SELECT 1 round trips via socat:    {rate_relay:7.0f}/s  ({fmt(relay_rate, 0)})")

@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -74,9 +76,15 @@ class ManagedProcess:
         )
 
     def stop(self, timeout: float = 15) -> None:
-        stop_process_group(self.pid, timeout)
-        if self.popen.poll() is None:
-            self.popen.wait(timeout=timeout)
+        stop_all([self], timeout)
+
+
+def stop_all(started: Sequence[ManagedProcess], timeout: float = 15) -> None:
+    """Stop ``started`` together: their shutdowns overlap, so this takes as long as the slowest one."""
+    stop_process_groups([process.pid for process in started], timeout)
+    for process in started:
+        if process.popen.poll() is None:
+            process.popen.wait(timeout=timeout)
 
 
 def start(
@@ -127,21 +135,44 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def stop_process_group(pid: int, timeout: float = 15) -> None:
-    """SIGTERM the group led by ``pid``, then SIGKILL whatever is left after ``timeout`` seconds."""
+def stop_process_groups(pids: Sequence[int], timeout: float = 15) -> None:
+    """SIGTERM the groups led by ``pids``, then SIGKILL whatever is left after ``timeout`` seconds.
+
+    Every group gets the signal before any is waited for, so their shutdowns overlap.
+    """
+    remaining = list(pids)
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(pid, sig)
-        except ProcessLookupError:
-            return
+        for pgid in remaining:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pgid, sig)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(pid, 0)
-            except ProcessLookupError:
+        while True:
+            for pgid in remaining:
+                _reap(pgid)
+            remaining = [pgid for pgid in remaining if _group_running(pgid)]
+            if not remaining:
                 return
-            _reap(pid)
+            if time.monotonic() >= deadline:
+                break
             time.sleep(0.1)
+
+
+def _group_running(pgid: int) -> bool:
+    """True while a process of group ``pgid`` runs."""
+    for process in psutil.process_iter():
+        with contextlib.suppress(OSError, psutil.Error):
+            if os.getpgid(process.pid) == pgid and running(process):
+                return True
+    return False
+
+
+def running(process: psutil.Process) -> bool:
+    """Alive and not a zombie. A stopped orphan stays a zombie until init reaps it, which some inits (a
+    container's, a VM's) do only every few seconds."""
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def _reap(pid: int) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 
@@ -14,7 +13,7 @@ def run_tests(args) -> int:
     steps = [
         [*ruff, "check", "."],
         [*ruff, "format", "--check", "."],
-        [sys.executable, "-m", "pytest", *args.pytest_args],
+        [sys.executable, "-m", "pytest", *args.unknown_arguments],
     ]
     for step in steps:
         print("+", " ".join(step[1:]), flush=True)
@@ -25,8 +24,10 @@ def run_tests(args) -> int:
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("test", help="run ruff and the whole test suite (what CI runs)")
-    parser.add_argument(
-        "pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest, e.g. -k emulator"
+    parser = subparsers.add_parser(
+        "test",
+        help="run ruff and the whole test suite (what CI runs)",
+        description="Any further arguments go to pytest, e.g. `lab test -k emulator --durations=20`.",
     )
-    parser.set_defaults(handler=run_tests)
+    # Not an argparse.REMAINDER: argparse would refuse pytest's own options (-k, -x) before reaching it.
+    parser.set_defaults(handler=run_tests, passes_unknown_arguments=True)

@@ -8,6 +8,7 @@ MySQL and PostgreSQL are not pieces: the lab uses the servers its settings name 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -129,8 +130,7 @@ def serve_airflow(settings: Settings, host: str) -> None:
         )
         sys.exit(1)
     finally:
-        for component in components:
-            component.stop()
+        processes.stop_all(components)
 
 
 def airflow_healthy(settings: Settings) -> bool:
@@ -287,15 +287,15 @@ def stop_piece(name: str) -> bool:
     if process is None:
         return False
     tree = process_tree(process)
-    processes.stop_process_group(process.pid)
+    processes.stop_process_groups([process.pid])
     # A child may have left the process group (its own session): stop it by its identity too.
     for leftover in tree:
-        try:
-            if leftover.is_running():
+        if processes.running(leftover):
+            with contextlib.suppress(psutil.NoSuchProcess):
                 leftover.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(tree, timeout=10)
+    deadline = time.monotonic() + 10
+    while any(processes.running(member) for member in tree) and time.monotonic() < deadline:
+        time.sleep(0.1)
     return True
 
 

@@ -166,6 +166,8 @@ class Request:
     unload_batch: list[bytes] | None = field(default=None, init=False)  # a list once unloading starts
     unload_batch_bytes: int = field(default=0, init=False)
     rejections_recorded: bool = field(default=False, init=False)  # MAXERROR's skipped rows are recorded
+    # It failed for the client only (an UNLOAD whose S3 side failed): upstream's transaction must fail too.
+    aborts_upstream: bool = field(default=False, init=False)
 
     def start(self) -> None:
         self.query_id = next_query_id()
@@ -492,7 +494,8 @@ class Session:
     async def _set_up_session(self, ready_for_query: bytes) -> None:
         """Authenticated: make the session's keys unenforced, then hand the client upstream's first
         ReadyForQuery, held back until now (the client is held meanwhile)."""
-        if await self._hidden_query(UNENFORCED_KEYS_SQL) is None:
+        rows, _ = await self._hidden_query(UNENFORCED_KEYS_SQL)
+        if rows is None:
             warn_keys_enforced()  # the session goes on, with PostgreSQL's checks
         self.state = READY
         log.debug("session for %s@%s ready (upstream pid %s)", self.user, self.database, self.backend_pid)
@@ -637,14 +640,15 @@ class Session:
 
     async def _describe(self, plan: CopyFromS3) -> list[Column]:
         # No rows if upstream refused the query, e.g. in an aborted transaction: the COPY fails there alike.
-        rows = await self._hidden_query(columns_sql(plan))
+        rows, _ = await self._hidden_query(columns_sql(plan))
         return [Column(name, type_name, not_null == "t") for name, type_name, not_null in rows or []]
 
     # --- the emulator's own queries in the client's session -------------------------------------------
 
-    async def _hidden_query(self, sql: str) -> list[list[str | None]] | None:
-        """Run ``sql`` upstream in the client's session, out of the client's sight: its rows, or None if
-        upstream refused it. Upstream must have answered all it was sent, and the client must be held."""
+    async def _hidden_query(self, sql: str) -> tuple[list[list[str | None]] | None, bytes]:
+        """Run ``sql`` upstream in the client's session, out of the client's sight: its rows (None if
+        upstream refused it) and the payload of upstream's ReadyForQuery after it, the transaction status.
+        Upstream must have answered all it was sent, and the client must be held."""
         self._hidden_answer = asyncio.get_running_loop().create_future()
         self._hidden_rows = []
         self.upstream.handlers = self._hidden_query_handlers
@@ -663,7 +667,7 @@ class Session:
     def _on_hidden_query_end(self, payload: bytes) -> Outcome:
         self.upstream.handlers = self._normal_upstream_handlers
         if self._hidden_answer is not None and not self._hidden_answer.done():
-            self._hidden_answer.set_result(self._hidden_rows)
+            self._hidden_answer.set_result((self._hidden_rows, payload))
         return DROP
 
     # --- upstream messages ----------------------------------------------------------------------------
@@ -764,6 +768,10 @@ class Session:
             # Consumed here, so that no ReadyForQuery but the hidden query's own reaches its handlers.
             self.client.hold()
             self._spawn(self._set_up_session(payload))
+            return DROP
+        if self.requests and self.requests[0].aborts_upstream:
+            # The client gets its ReadyForQuery once upstream's transaction has failed too.
+            self._spawn(self._abort_upstream_transaction())
             return DROP
         while self.requests:
             request = self.requests.popleft()
@@ -960,40 +968,23 @@ class Session:
             # Upstream's COPY TO STDOUT succeeded; the client still sees the UNLOAD fail.
             if request.unload is not None:
                 await self._blocking(request.unload.abort)
-            if request.kind is QUERY:
-                self._abort_upstream_transaction()
+            # A Query's only: the client's Execute gets the error, but its implicit transaction or open block
+            # upstream stays usable (a Parse that fails would be needed before its held Sync).
+            request.aborts_upstream = request.kind is QUERY
         self.state = READY
         self.upstream.release()
 
-    def _abort_upstream_transaction(self) -> None:
+    async def _abort_upstream_transaction(self) -> None:
         """Leave upstream's transaction as Redshift's failed UNLOAD leaves it: aborted, if in a block.
 
-        REFUSED_SQL follows the client's Query upstream; the client's ReadyForQuery and the refusal's error
-        go no further, and the refusal's ReadyForQuery (its status the aborted block's) ends the client's
-        Query. The client stays held until then, so nothing of its own reaches upstream in between.
-        (Extended protocol: not done. The client's Execute gets the error, but its implicit transaction
-        or open block upstream stays usable; a Parse that fails would be needed before its held Sync.)
+        Upstream has answered the client's Query; its ReadyForQuery went no further, its status being the one
+        before the failure. REFUSED_SQL then fails upstream, out of the client's sight, and the client's Query
+        ends with the status upstream is left in: the aborted block's ('I' outside a block). The client stays
+        held until then, so nothing of its own reaches upstream in between.
         """
-        handlers = self.upstream.handlers
-        client_query_over = False
-
-        def on_ready_for_query(payload: bytes) -> Outcome:
-            nonlocal client_query_over
-            if not client_query_over:
-                client_query_over = True
-                return DROP
-            self.upstream.handlers = handlers
-            return self._on_ready_for_query(payload)
-
-        def on_error_response(payload: bytes) -> Outcome:
-            return DROP if client_query_over else self._on_error_response(payload)
-
-        self.upstream.handlers = {
-            **handlers,
-            Backend.READY_FOR_QUERY: on_ready_for_query,
-            Backend.ERROR_RESPONSE: on_error_response,
-        }
-        self.upstream.write(messages.query(REFUSED_SQL))
+        _, status = await self._hidden_query(REFUSED_SQL)
+        self.client.write(messages.frame(Backend.READY_FOR_QUERY, status))
+        self._conclude(self.requests.popleft())
 
     async def _abort_unload(self, request: Request) -> None:
         request.unloading = False

@@ -23,26 +23,14 @@ SEEDED_DAYS = nps.days(FIRST_DAY, 7)
 AFTER_SEED = FIRST_DAY + timedelta(days=len(SEEDED_DAYS))
 ROWS_PER_DAY = 12
 SEED = 2024
-AWS_SECRET = f"lab-test-secret-{RUN_ID}"
 
 
 @pytest.fixture(scope="session")
 def airflow_lab(lab_env, postgres_url) -> airflow.Airflow:
-    """Airflow configured as the lab configures it, on this session's services, metadata database migrated.
-
-    Its AWS secret is one long enough for Airflow to mask (4-character ones, like "test", are not), so
-    that a test can look for it in the task logs.
-    """
+    """Airflow configured as the lab configures it, on this session's services, metadata database migrated."""
     database = f"lab_test_{RUN_ID}_airflow"
     lab = airflow.configure(
-        {**lab_env, "LAB_AWS_SECRET_ACCESS_KEY": AWS_SECRET},
-        home=TEST_LOG_DIR / "airflow",
-        metadata_database=database,
-        api_port=processes.free_port(),
-        overrides={
-            # The scheduler serves task logs on 8793 by default: a lab running beside the tests has it.
-            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(processes.free_port()),
-        },
+        lab_env, home=TEST_LOG_DIR / "airflow", metadata_database=database, api_port=processes.free_port()
     )
     lab.migrate()
     yield lab

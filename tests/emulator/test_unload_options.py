@@ -232,10 +232,14 @@ def test_failed_unload_aborts_the_transaction(
     try:
         with conn.cursor() as cur:
             cur.execute(f"INSERT INTO {schema}.t VALUES (1)")
-            with pytest.raises(psycopg2.Error, match=message):
+            with pytest.raises(psycopg2.Error, match=message) as failure:
                 cur.execute(
                     f"UNLOAD ('SELECT 1') TO 's3://{bucket}/{prefix}' CREDENTIALS '{TEST_KEYS}' PARALLEL OFF"
                 )
+            # One error and one ReadyForQuery: libpq keeps every error of the statement in error_message,
+            # and tells of a ReadyForQuery that ends nothing in a notice.
+            assert conn.info.error_message == failure.value.pgerror
+            assert conn.notices == []
             assert conn.info.transaction_status == psycopg2.extensions.TRANSACTION_STATUS_INERROR
             with pytest.raises(
                 psycopg2.errors.InFailedSqlTransaction, match="current transaction is aborted"

@@ -11,6 +11,8 @@ import pytest
 from lab import sandbox
 from tests.conftest import RUN_ID
 
+AWS_SECRET = f"lab-test-secret-{RUN_ID}"
+
 
 @pytest.fixture(scope="session")
 def stack_env(tmp_path_factory, mysql_url, postgres_url) -> dict[str, str]:
@@ -20,5 +22,8 @@ def stack_env(tmp_path_factory, mysql_url, postgres_url) -> dict[str, str]:
     )
     # No scheduled runs: the test chooses every run (two full refreshes at once would race on one table).
     env["AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE"] = "False"
+    # A secret long enough for Airflow to mask (4-character ones are not), unique to this run: a test
+    # looks for it in the logs.
+    env["LAB_AWS_SECRET_ACCESS_KEY"] = AWS_SECRET
     yield env
     sandbox.remove(env)

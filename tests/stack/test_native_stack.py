@@ -15,6 +15,7 @@ from lab.config import load_settings
 from lab.sandbox import lab
 from lab.stack import PIECES
 from tests.services import mysql_connect, postgres_connect
+from tests.stack.conftest import AWS_SECRET
 
 pytestmark = pytest.mark.slow
 
@@ -53,6 +54,19 @@ def bucket_keys(settings) -> list[str]:
     return [item["Key"] for item in s3.list_objects_v2(Bucket=settings.bucket).get("Contents", [])]
 
 
+def assert_secret_masked_in_logs(state_dir: Path) -> None:
+    """The task log shows the COPY the hook ran with the AWS secret masked, and the secret is in no log:
+    not in the scheduler's, which repeats every task's lines (LocalExecutor), nor in `lab up`'s own."""
+    airflow_logs = state_dir / "airflow" / "logs"
+    copies = [path for path in airflow_logs.glob("dag_id=*/**/*.log") if "COPY " in path.read_text()]
+    assert len(copies) == 1, copies
+    assert "aws_secret_access_key=***" in copies[0].read_text()
+    scheduler_log = (airflow_logs / "scheduler.log").read_text()
+    assert "aws_secret_access_key=***" in scheduler_log
+    logs = [*airflow_logs.rglob("*.log"), *(state_dir / "logs").glob("*.log")]
+    assert [path for path in logs if AWS_SECRET in path.read_text(errors="replace")] == []
+
+
 def test_up_run_a_dag_reset_and_down(stack_env):
     up = lab(stack_env, "up")
     assert up.returncode == 0, f"lab up failed:\n{up.stdout}\n{up.stderr}"
@@ -81,6 +95,7 @@ def test_up_run_a_dag_reset_and_down(stack_env):
     assert run["state"] == "success", run
     assert warehouse_rows(settings) == first_source
     assert bucket_keys(settings)
+    assert_secret_masked_in_logs(Path(stack_env["LAB_STATE_DIR"]))
     # As on Redshift, the lab's warehouse login lists the course's primary key but does not enforce it.
     redshift = postgres_connect(str(settings.redshift))
     with redshift, redshift.cursor() as cur:
@@ -115,9 +130,7 @@ def test_up_run_a_dag_reset_and_down(stack_env):
     tree = [member for process in started.values() for member in [process, *process.children(recursive=True)]]
     down = lab(stack_env, "down")
     assert down.returncode == 0, down.stderr
-    assert not [
-        process for process in tree if process.is_running() and process.status() != psutil.STATUS_ZOMBIE
-    ]
+    assert not [process for process in tree if processes.running(process)]
     ports = [piece.port(settings) for piece in PIECES.values()]
     assert [port for port in ports if processes.port_answers("127.0.0.1", port)] == []
     assert recorded_processes(stack_env) == {}
