@@ -39,17 +39,6 @@ ADMIN_PASSWORD = "admin"
 # What `lab up` runs. The triggerer serves deferrable operators only, which the lab's DAGs do not use;
 # leaving it out saves a process on a 2-core machine (pass components=ALL_COMPONENTS to have it).
 COMPONENTS = ("api-server", "scheduler", "dag-processor")
-# What the lab's tasks import: Airflow's task runner, the DAGs' operators, and what those run with.
-TASK_MODULES = (
-    "airflow.sdk.execution_time.task_runner",
-    "airflow.providers.amazon.aws.transfers.sql_to_s3",
-    "airflow.providers.amazon.aws.transfers.s3_to_redshift",
-    "airflow.providers.common.sql.operators.sql",
-    "airflow.providers.mysql.hooks.mysql",
-    "airflow.providers.amazon.aws.hooks.s3",
-    "airflow.providers.amazon.aws.hooks.redshift_sql",
-    "pandas",
-)
 ALL_COMPONENTS = (*COMPONENTS, "triggerer")
 # Health keys of /api/v2/monitor/health for each component that reports one.
 _HEALTH_KEYS = {"scheduler": "scheduler", "dag-processor": "dag_processor", "triggerer": "triggerer"}
@@ -255,13 +244,9 @@ def configure(
         "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        # LocalExecutor forks one worker per parallel task; the lab's DAGs run one task at a time.
-        "AIRFLOW__CORE__PARALLELISM": "4",
-        # Each task is a fork of a LocalExecutor worker. The workers come from a forkserver that has imported
-        # the lab's operators and hooks once, so a task starts with them in memory instead of importing them
-        # again: seconds saved on every task (bench/stack_bench.py).
-        "AIRFLOW__SCHEDULER__MP_START_METHOD": "forkserver",
-        "AIRFLOW__SCHEDULER__MP_FORKSERVER_PRELOAD": ",".join(TASK_MODULES),
+        # LocalExecutor starts one worker (about 90 MB) per parallel task. The lab's DAGs run one task at a
+        # time; two let two runs overlap, as a learner may try.
+        "AIRFLOW__CORE__PARALLELISM": "2",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": str(metadata).replace(
             "postgresql://", "postgresql+psycopg2://", 1
         ),
