@@ -98,7 +98,7 @@ def main() -> None:
     print(
         f"{DAG_ID} triggered {DAG_RUNS} times, trigger to end of run: "
         + ", ".join(f"{seconds:.1f} s" for seconds in dag_runs)
-        + "  (the first run also starts the workers)"
+        + "  (the first after `lab up` is the slowest)"
     )
     print(f"\nresident memory after those runs and {args.idle:.0f} s idle:")
     print(f"  {'piece':<10}{'RSS MiB':>9}{'PSS MiB':>9}{'processes':>11}")
