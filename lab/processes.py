@@ -125,16 +125,6 @@ def _copy_redacted(output, log_path: Path, secrets: list[bytes]) -> None:
             log.flush()
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def stop_process_groups(pids: Sequence[int], timeout: float = 15) -> None:
     """SIGTERM the groups led by ``pids``, then SIGKILL whatever is left after ``timeout`` seconds.
 

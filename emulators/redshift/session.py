@@ -575,7 +575,7 @@ class Session:
             columns=columns,
         )
         request.start()
-        if rewritten.actions and request.has_s3_action:
+        if request.has_s3_action:
             # Nothing else of the client's may reach upstream while the emulator drives a COPY there:
             # upstream would take it as the end of the copy (and a Sync would be swallowed by it).
             request.holds_client = True
