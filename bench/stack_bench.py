@@ -18,6 +18,8 @@ import json
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -58,6 +60,21 @@ def timed_dag_runs(settings, count: int) -> list[float]:
     return seconds
 
 
+@contextmanager
+def native_sandbox() -> Iterator[tuple[dict[str, str], Path]]:
+    """A sandboxed native lab's environment and state folder, on the settings' MySQL and PostgreSQL; its
+    processes, databases and login are removed at the end."""
+    settings = load_settings()
+    with tempfile.TemporaryDirectory(prefix="lab-bench-") as state_dir:
+        env = sandbox.environment(
+            f"lab_bench_{uuid.uuid4().hex[:8]}", Path(state_dir), str(settings.mysql), str(settings.postgres)
+        )
+        try:
+            yield env, Path(state_dir)
+        finally:
+            sandbox.remove(env)
+
+
 def memory_by_piece(state_dir: Path) -> dict[str, tuple[float, float, int]]:
     """Per piece: (RSS MiB, PSS MiB, process count) of the recorded process and all its descendants."""
     figures = {}
@@ -78,20 +95,13 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=30, help="seconds idle before memory is measured")
     args = parser.parse_args()
 
-    settings = load_settings()
-    with tempfile.TemporaryDirectory(prefix="lab-bench-") as state_dir:
-        env = sandbox.environment(
-            f"lab_bench_{uuid.uuid4().hex[:8]}", Path(state_dir), str(settings.mysql), str(settings.postgres)
-        )
-        try:
-            first = timed_up(env)
-            dag_runs = timed_dag_runs(load_settings(env), DAG_RUNS)
-            time.sleep(args.idle)
-            memory = memory_by_piece(Path(state_dir))
-            sandbox.lab(env, "down")
-            again = timed_up(env)
-        finally:
-            sandbox.remove(env)
+    with native_sandbox() as (env, state_dir):
+        first = timed_up(env)
+        dag_runs = timed_dag_runs(load_settings(env), DAG_RUNS)
+        time.sleep(args.idle)
+        memory = memory_by_piece(state_dir)
+        sandbox.lab(env, "down")
+        again = timed_up(env)
 
     print(f"lab up, first start (create, migrate, seed): {first:6.1f} s")
     print(f"lab up, restart:                             {again:6.1f} s   target < {TARGET_SECONDS} s")

@@ -3,7 +3,7 @@
     airflow = configure()                     # AIRFLOW_HOME under .lab/, env, metadata database `airflow`
     airflow.migrate()                         # airflow db migrate
     processes = airflow.start()               # api-server, scheduler, dag-processor; waits for health
-    api = client(settings)                    # trigger / wait over the REST API of the running lab
+    api = client(settings)                    # trigger / wait over the REST API of the running lab (its URL)
     with airflow.dag_tester() as tester:      # dag.test() in one long-lived process, no scheduler
         tester.run("MySQL_to_Redshift", date(2024, 1, 1))   # -> "success" or "failed"
 
@@ -30,10 +30,10 @@ from datetime import time as clock
 from pathlib import Path
 
 from lab import processes
-from lab.config import REPO_ROOT, STATE_DIR, Settings, load_settings
+from lab.config import REPO_ROOT, STATE_DIR, Settings, lab_environment, load_settings
 
 DEFAULT_HOME = STATE_DIR / "airflow"
-# A lab login, printed in the docs: this Airflow listens on 127.0.0.1 only.
+# A lab login, printed in the docs: this Airflow is reached on loopback only (compose publishes it there).
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "admin"
 # What `lab up` runs. The triggerer serves deferrable operators only, which the lab's DAGs do not use;
@@ -82,18 +82,28 @@ class Airflow:
         return DagTester(self)
 
     def start(
-        self, components: Sequence[str] = COMPONENTS, timeout: float = 180, host: str = "127.0.0.1"
+        self,
+        host: str,
+        port: int,
+        components: Sequence[str] = COMPONENTS,
+        timeout: float = 180,
+        echo: bool = False,
     ) -> list[processes.ManagedProcess]:
         """Start ``components`` as background processes and wait until the API reports them healthy.
 
-        ``host``: where the api-server listens (0.0.0.0 in a container; compose publishes it on 127.0.0.1).
+        ``host``, ``port``: where the api-server listens (0.0.0.0 in a container; compose publishes the port
+        on 127.0.0.1). ``echo``: their output goes to this process's standard output too (a container's log).
         """
-        port = self.api_url.rsplit(":", 1)[1]
+        # The scheduler (for LocalExecutor) and the triggerer each start a log server for other machines to
+        # read task logs from, bound to every interface (ports 8793 and 8794) with no setting to narrow it.
+        # Here the api-server runs beside them and reads the task log files directly: the lab starts neither.
+        # (For a running task it still asks the log server too: "Could not read served logs" shows among the
+        # log's sources, with a traceback in api-server.log; apache/airflow#55470.)
         commands = {
-            "api-server": ["api-server", "--host", host, "--port", port, "--workers", "1"],
-            "scheduler": ["scheduler"],
+            "api-server": ["api-server", "--host", host, "--port", str(port), "--workers", "1"],
+            "scheduler": ["scheduler", "--skip-serve-logs"],
             "dag-processor": ["dag-processor"],
-            "triggerer": ["triggerer"],
+            "triggerer": ["triggerer", "--skip-serve-logs"],
         }
         started = [
             processes.start(
@@ -104,6 +114,7 @@ class Airflow:
                 # LocalExecutor copies every task's log lines to the scheduler's output without Airflow's
                 # secret masking (the task log files are masked): COPY credentials would land here.
                 secrets=connection_secrets(self.env),
+                echo=echo,
             )
             for name in components
         ]
@@ -211,16 +222,17 @@ def configure(
     lab_env: Mapping[str, str] | None = None,
     home: Path = DEFAULT_HOME,
     metadata_database: str | None = None,
-    api_port: int | None = None,
     overrides: Mapping[str, str] | None = None,
 ) -> Airflow:
     """Prepare ``home`` and the metadata database (created if missing) and return the Airflow to run.
 
-    ``lab_env`` holds the LAB_* variables (default: this process's); the metadata database and the API
-    port default to the settings' (LAB_AIRFLOW_DATABASE, LAB_AIRFLOW_PORT); ``overrides`` adds AIRFLOW__*
-    settings. Calling it again for the same home gives the same Airflow (secrets are kept in ``home``).
+    ``lab_env`` holds the LAB_* variables (default: this process's and .env's); the metadata database
+    defaults to the settings' (LAB_AIRFLOW_DATABASE), the API to LAB_AIRFLOW_URL; ``overrides`` adds
+    AIRFLOW__* settings. Calling it again for the same home gives the same Airflow (secrets are kept in
+    ``home``).
     """
-    lab_env = {k: v for k, v in (os.environ if lab_env is None else lab_env).items() if k.startswith("LAB_")}
+    # Every LAB_* variable, .env's included: the DAGs read the names they share (lab_settings) from them.
+    lab_env = lab_environment(lab_env)
     settings = load_settings(lab_env)
     metadata = settings.postgres.with_database(metadata_database or settings.airflow_database)
     # Imported here: lab.setup brings the seeders (Faker, half a second), which the DagTester process
@@ -231,7 +243,7 @@ def configure(
     home.mkdir(parents=True, exist_ok=True)
     passwords = home / "simple_auth_manager_passwords.json"
     passwords.write_text(json.dumps({ADMIN_USER: ADMIN_PASSWORD}))
-    api_url = api_url_of(api_port or settings.airflow_port)
+    api_url = settings.airflow_url
     env = {
         **lab_env,
         **settings.airflow_connections(),
@@ -255,7 +267,8 @@ def configure(
         ),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
-        "AIRFLOW__API__BASE_URL": api_url,
+        # The UI's links and redirects lead the learner's browser; the workers reach the API as peers do.
+        "AIRFLOW__API__BASE_URL": settings.airflow_public_url,
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api_url}/execution/",
         # The scheduler, the workers and the API must sign and check task tokens with one key.
         "AIRFLOW__API_AUTH__JWT_SECRET": _secret(home / "jwt_secret"),
@@ -271,13 +284,9 @@ def connection_secrets(env: Mapping[str, str]) -> list[str]:
     return [conn["password"] for conn in connections if conn.get("password")]
 
 
-def api_url_of(port: int) -> str:
-    return f"http://127.0.0.1:{port}"
-
-
 def client(settings: Settings) -> Client:
-    """A REST client of the running lab's Airflow."""
-    return Client(api_url_of(settings.airflow_port), ADMIN_USER, ADMIN_PASSWORD)
+    """A REST client of the running lab's Airflow, at LAB_AIRFLOW_URL."""
+    return Client(settings.airflow_url, ADMIN_USER, ADMIN_PASSWORD)
 
 
 def _secret(path: Path) -> str:
@@ -352,6 +361,25 @@ class Client:
             if time.monotonic() > deadline:
                 raise AirflowError(f"{dag_id} run {run_id} still {run['state']} after {timeout:.0f} s")
             time.sleep(1)
+
+
+def run_cli(args) -> int:
+    """`lab airflow ARGS`: Airflow's own command line, set up as the lab's Airflow is (home, metadata
+    database, connections). A bare `airflow` knows none of it: in the lab's container it would use the
+    image's /opt/airflow and a SQLite database of its own."""
+    instance = configure()
+    command = [str(processes.VENV_BIN / "airflow"), *args.unknown_arguments]
+    os.execve(command[0], command, {**os.environ, **instance.env})
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "airflow",
+        help="Airflow's command line, on the lab's Airflow (e.g. `lab airflow dags list`)",
+        # --help included: `lab airflow --help` is Airflow's help.
+        add_help=False,
+    )
+    parser.set_defaults(handler=run_cli, passes_unknown_arguments=True)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import importlib
 import sys
 
 # Each module defines register(subparsers), which adds its subcommands and sets `handler`.
-COMMAND_MODULES = ("lab.selftest", "seed.commands", "lab.stack", "lab.check")
+COMMAND_MODULES = ("lab.selftest", "seed.commands", "lab.stack", "lab.check", "lab.airflow")
 
 
 class UsageError(Exception):

@@ -22,6 +22,12 @@ if TYPE_CHECKING:
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(os.environ.get("LAB_STATE_DIR", REPO_ROOT / ".lab"))
+# This machine's own address. Only the native lab's defaults below and what is on this machine by definition
+# (a sandbox the tests start, a free port) use it: a peer is always reached through a setting, because in a
+# container 127.0.0.1 is the container itself (tests/test_peer_addresses.py keeps it so).
+LOOPBACK = "127.0.0.1"
+LOOPBACK_ADDRESSES = (LOOPBACK, "::1")  # IPv4 and IPv6: what only this machine reaches
+RUNTIMES = ("native", "compose")
 
 
 @dataclass(frozen=True)
@@ -83,12 +89,18 @@ class Settings:
     redshift_ssl: bool
     bucket: str = lab_settings.S3_BUCKET
     warehouse_schema: str = lab_settings.WAREHOUSE_SCHEMA
-    # The lab's own servers (lab.stack): where they listen, and the learner's way in.
+    # The lab's own servers (lab.stack): the port each listens on, the URL its peers reach it at, and the
+    # URL a learner's browser opens (the same natively; compose publishes the container's port on 127.0.0.1).
     airflow_port: int = 8080  # Airflow's api-server: UI and REST API
+    airflow_url: str = f"http://{LOOPBACK}:8080"
+    airflow_public_url: str = f"http://{LOOPBACK}:8080"
     airflow_database: str = "airflow"  # Airflow's metadata database, on the PostgreSQL server above
     jupyter_port: int = 8888
+    jupyter_url: str = f"http://{LOOPBACK}:8888"
+    jupyter_public_url: str = f"http://{LOOPBACK}:8888"
     jupyter_token: str = "nps-lab"
-    bind_host: str = "127.0.0.1"  # 0.0.0.0 inside a container, where compose publishes on 127.0.0.1
+    bind_host: str = LOOPBACK  # 0.0.0.0 inside a container, where compose publishes on 127.0.0.1
+    runtime: str = "native"  # "compose" inside the containers of docker-compose.yml
 
     def airflow_connections(self) -> dict[str, str]:
         """The course's three Airflow connections as ``AIRFLOW_CONN_<ID>`` environment variables."""
@@ -129,6 +141,16 @@ class Settings:
             for conn_id, connection in connections.items()
         }
 
+    def log_hint(self, service: str) -> str:
+        """Where a learner reads the log of ``service`` (mysql, s3, airflow, ...), in this runtime's words."""
+        if self.runtime == "compose":
+            return f"`docker compose logs {service}` on your machine shows its log"
+        return f"the logs of what `lab up` started are in {STATE_DIR / 'logs'}"
+
+    def start_hint(self) -> str:
+        """The command that starts the lab, in this runtime's words."""
+        return "`docker compose up` on your machine" if self.runtime == "compose" else "`lab up`"
+
     def s3_client(self, config: botocore.config.Config | None = None):
         """A boto3 S3 client for this profile's endpoint and keys (empty keys: boto3's own chain)."""
         import boto3  # here, not at the top: the emulator and `lab status` read this module, boto3 is heavy
@@ -156,21 +178,29 @@ class Settings:
 # Per profile, the value of each LAB_* variable that is not set. `None` means "no default: must be set".
 # `lab` is the local lab; `aws` points the very same DAGs at a real bucket and a real Redshift cluster.
 _SHARED_DEFAULTS: dict[str, str | None] = {
-    "LAB_MYSQL_URL": "mysql://root@127.0.0.1:3306",
-    "LAB_POSTGRES_URL": "postgresql://postgres@127.0.0.1:5432",
+    "LAB_MYSQL_URL": f"mysql://root@{LOOPBACK}:3306",
+    "LAB_POSTGRES_URL": f"postgresql://postgres@{LOOPBACK}:5432",
     "LAB_AWS_REGION": "us-east-1",
     # The lab's own servers (lab.stack): Airflow's api-server (UI and REST API) and JupyterLab.
     "LAB_AIRFLOW_PORT": "8080",
+    # Where the lab's code reaches Airflow's API and JupyterLab, and where a browser opens them. Empty means
+    # this machine's loopback on the port above: the native lab. Compose sets them to the service names.
+    "LAB_AIRFLOW_URL": "",
+    "LAB_AIRFLOW_PUBLIC_URL": "",
     "LAB_AIRFLOW_DATABASE": "airflow",
     "LAB_JUPYTER_PORT": "8888",
+    "LAB_JUPYTER_URL": "",
+    "LAB_JUPYTER_PUBLIC_URL": "",
     "LAB_JUPYTER_TOKEN": "nps-lab",
-    "LAB_BIND_HOST": "127.0.0.1",
+    "LAB_BIND_HOST": LOOPBACK,
+    # "compose" in the containers: `lab up`/`down` refuse there, messages name `docker compose` commands.
+    "LAB_RUNTIME": "native",
 }
 PROFILE_DEFAULTS: dict[str, dict[str, str | None]] = {
     "lab": {
         **_SHARED_DEFAULTS,
-        "LAB_REDSHIFT_URL": "postgresql://awsuser:Lab-Redshift-1@127.0.0.1:5439/dev",
-        "LAB_S3_ENDPOINT": "http://127.0.0.1:4566",
+        "LAB_REDSHIFT_URL": f"postgresql://awsuser:Lab-Redshift-1@{LOOPBACK}:5439/dev",
+        "LAB_S3_ENDPOINT": f"http://{LOOPBACK}:4566",
         "LAB_S3_BUCKET": lab_settings.S3_BUCKET,
         # Any keys work against the local S3 server; these are long enough for Airflow to mask them in
         # logs (it leaves secrets shorter than 5 characters, such as the usual "test", in plain sight).
@@ -211,24 +241,34 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
+def lab_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The LAB_* variables of ``environ``, or of this process's environment over the ``.env`` file."""
+    env = {**read_env_file(ENV_FILE), **os.environ} if environ is None else environ
+    return {name: value for name, value in env.items() if name.startswith("LAB_")}
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read the settings of the profile named by LAB_PROFILE (default ``lab``).
 
     Values come from the environment, then the git-ignored ``.env`` file, then the profile's defaults.
     With an explicit ``environ`` (tests), ``.env`` is not read.
     """
-    env = {**read_env_file(ENV_FILE), **os.environ} if environ is None else dict(environ)
+    env = lab_environment(environ)
     profile = env.get("LAB_PROFILE", "lab")
     if profile not in PROFILE_DEFAULTS:
         raise ValueError(f"unknown LAB_PROFILE {profile!r}; known profiles: {', '.join(PROFILE_DEFAULTS)}")
-    values = {**PROFILE_DEFAULTS[profile], **{k: v for k, v in env.items() if k.startswith("LAB_")}}
+    values = {**PROFILE_DEFAULTS[profile], **env}
     missing = sorted(name for name, value in values.items() if value is None)
     if missing:
         raise ValueError(
             f"profile {profile!r} needs {', '.join(missing)}: "
             f"set them in the environment or in {ENV_FILE.name}"
         )
+    if values["LAB_RUNTIME"] not in RUNTIMES:
+        raise ValueError(f"LAB_RUNTIME is {values['LAB_RUNTIME']!r}; known: {', '.join(RUNTIMES)}")
     source_database = values.get("LAB_SOURCE_DATABASE", lab_settings.SOURCE_DATABASE)
+    airflow_url = values["LAB_AIRFLOW_URL"] or f"http://{LOOPBACK}:{values['LAB_AIRFLOW_PORT']}"
+    jupyter_url = values["LAB_JUPYTER_URL"] or f"http://{LOOPBACK}:{values['LAB_JUPYTER_PORT']}"
     return Settings(
         profile=profile,
         mysql=DatabaseUrl.parse(values["LAB_MYSQL_URL"], 3306).with_database(source_database),
@@ -243,8 +283,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         bucket=values["LAB_S3_BUCKET"],
         warehouse_schema=values.get("LAB_WAREHOUSE_SCHEMA", lab_settings.WAREHOUSE_SCHEMA),
         airflow_port=int(values["LAB_AIRFLOW_PORT"]),
+        airflow_url=airflow_url.rstrip("/"),
+        airflow_public_url=(values["LAB_AIRFLOW_PUBLIC_URL"] or airflow_url).rstrip("/"),
         airflow_database=values["LAB_AIRFLOW_DATABASE"],
         jupyter_port=int(values["LAB_JUPYTER_PORT"]),
+        jupyter_url=jupyter_url.rstrip("/"),
+        jupyter_public_url=(values["LAB_JUPYTER_PUBLIC_URL"] or jupyter_url).rstrip("/"),
         jupyter_token=values["LAB_JUPYTER_TOKEN"],
         bind_host=values["LAB_BIND_HOST"],
+        runtime=values["LAB_RUNTIME"],
     )

@@ -16,6 +16,7 @@ import json
 import re
 import sys
 import time
+import urllib.error
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -31,10 +32,44 @@ from lab.config import REPO_ROOT, Settings, load_settings
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")  # colours in Airflow's CLI output
 RUN_TIMEOUT = 300  # seconds a notebook waits for one DAG run
 POLL_SECONDS = 1.0
+PEER_WAIT = 180  # seconds a notebook waits for a server that does not answer yet: it may be starting
+# MySQL client errors that mean "nothing answers there (yet)": can't connect, unknown host, connection lost.
+_MYSQL_UNREACHABLE = (2003, 2005, 2013)
 
 
 def settings() -> Settings:
     return load_settings()
+
+
+class PeerUnavailable(ConnectionError):
+    """A server of the lab did not answer within PEER_WAIT seconds; the message says where to look."""
+
+
+def when_up(
+    service: str, address: str, attempt: Callable[[], object], unreachable: Callable[[Exception], bool]
+):
+    """``attempt()``, tried again while ``service`` at ``address`` does not answer, PEER_WAIT seconds at most.
+
+    Right after `docker compose up` (or a restart of one container) a notebook may run before a server it
+    needs has started: it waits, says so once, and then names the command that shows the server's log.
+    """
+    deadline = time.monotonic() + PEER_WAIT
+    waiting = False
+    while True:
+        try:
+            return attempt()
+        except Exception as error:
+            if not unreachable(error):
+                raise
+            if time.monotonic() > deadline:
+                raise PeerUnavailable(
+                    f"{service} does not answer at {address} after {PEER_WAIT} s ({error});"
+                    f" {settings().log_hint(service)}"
+                ) from None
+            if not waiting:
+                print(f"waiting for {service} at {address}: it does not answer yet", flush=True)
+                waiting = True
+            time.sleep(POLL_SECONDS)
 
 
 # --- The two databases and the bucket, as DataFrames ----------------------------------------------------
@@ -47,8 +82,13 @@ def _frame(cursor, rows: Sequence[Sequence]) -> pd.DataFrame:
 
 def _mysql(lab: Settings) -> pymysql.Connection:
     url = lab.mysql
-    return pymysql.connect(
-        host=url.host, port=url.port, user=url.user, password=url.password, database=url.database
+    return when_up(
+        "mysql",
+        f"{url.host}:{url.port}",
+        lambda: pymysql.connect(
+            host=url.host, port=url.port, user=url.user, password=url.password, database=url.database
+        ),
+        lambda error: isinstance(error, pymysql.err.OperationalError) and error.args[0] in _MYSQL_UNREACHABLE,
     )
 
 
@@ -69,13 +109,19 @@ def change_source(statement: str, params: Sequence = ()) -> int:
 
 def _redshift(lab: Settings) -> redshift_connector.Connection:
     url = lab.redshift
-    return redshift_connector.connect(
-        host=url.host,
-        port=url.port,
-        user=url.user,
-        password=url.password,
-        database=url.database,
-        ssl=lab.redshift_ssl,
+    return when_up(
+        "redshift",
+        f"{url.host}:{url.port}",
+        lambda: redshift_connector.connect(
+            host=url.host,
+            port=url.port,
+            user=url.user,
+            password=url.password,
+            database=url.database,
+            ssl=lab.redshift_ssl,
+        ),
+        # What the driver raises when nothing listens, or the name does not resolve yet.
+        lambda error: isinstance(error, redshift_connector.InterfaceError),
     )
 
 
@@ -361,7 +407,16 @@ def airflow_cli(*args: str) -> str:
 
 
 def _client() -> airflow.Client:
-    return airflow.client(settings())
+    """A client of the lab's Airflow, once its API answers."""
+    lab = settings()
+    client = airflow.client(lab)
+    when_up(
+        "airflow",
+        lab.airflow_url,
+        lambda: client.request("GET", "/version"),
+        lambda error: isinstance(error, urllib.error.URLError | ConnectionError | TimeoutError),
+    )
+    return client
 
 
 def dags() -> pd.DataFrame:

@@ -19,13 +19,15 @@ from pathlib import Path
 
 import psutil
 
+from lab.config import LOOPBACK
+
 VENV_BIN = Path(sys.executable).parent
 
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    """A TCP port of this machine's loopback that nothing listens on right now."""
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((LOOPBACK, 0))
         return sock.getsockname()[1]
 
 
@@ -94,35 +96,42 @@ def start(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     secrets: Sequence[str] = (),
+    echo: bool = False,
 ) -> ManagedProcess:
     """Start ``command`` in a new process group, its output appended to ``log_path``.
 
-    With ``secrets``, the output passes through this process, which writes each of them as ``***``.
+    With ``secrets``, the output passes through this process, which writes each of them as ``***``. With
+    ``echo``, it also goes to this process's standard output, where a container's log is read.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    through_here = bool(secrets) or echo
     with open(log_path, "ab") as log:
         popen = subprocess.Popen(
             list(command),
-            stdout=subprocess.PIPE if secrets else log,
+            stdout=subprocess.PIPE if through_here else log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
             cwd=cwd,
             start_new_session=True,
         )
-    if secrets:
+    if through_here:
         redacted = [secret.encode() for secret in secrets if secret]
-        threading.Thread(target=_copy_redacted, args=(popen.stdout, log_path, redacted), daemon=True).start()
+        copies = [sys.stdout.buffer] if echo else []
+        threading.Thread(
+            target=_copy_redacted, args=(popen.stdout, log_path, redacted, copies), daemon=True
+        ).start()
     return ManagedProcess(name, popen, log_path)
 
 
-def _copy_redacted(output, log_path: Path, secrets: list[bytes]) -> None:
+def _copy_redacted(output, log_path: Path, secrets: list[bytes], copies: list) -> None:
     with output, open(log_path, "ab") as log:
         for line in output:
             for secret in secrets:
                 line = line.replace(secret, b"***")
-            log.write(line)
-            log.flush()
+            for stream in (log, *copies):
+                stream.write(line)
+                stream.flush()
 
 
 def stop_process_groups(pids: Sequence[int], timeout: float = 15) -> None:
@@ -185,9 +194,9 @@ def redshift_emulator_command(host: str, port: int, upstream_url: str, s3_endpoi
 
 
 def start_moto(port: int, log_path: Path) -> ManagedProcess:
-    """moto's S3-compatible server on 127.0.0.1:``port``."""
-    process = start("s3 (moto_server)", moto_command("127.0.0.1", port), log_path)
-    process.wait_until(lambda: port_answers("127.0.0.1", port), timeout=30)
+    """moto's S3-compatible server on this machine's loopback, ``port``: for the tests."""
+    process = start("s3 (moto_server)", moto_command(LOOPBACK, port), log_path)
+    process.wait_until(lambda: port_answers(LOOPBACK, port), timeout=30)
     return process
 
 
@@ -198,8 +207,9 @@ def start_redshift_emulator(
     log_path: Path,
     env: Mapping[str, str] | None = None,
 ) -> ManagedProcess:
-    """The Redshift emulator on 127.0.0.1:``port`` in front of the PostgreSQL at ``upstream_url``."""
-    command = redshift_emulator_command("127.0.0.1", port, upstream_url, s3_endpoint)
+    """The Redshift emulator on this machine's loopback, ``port``, in front of the PostgreSQL at
+    ``upstream_url``: for the tests."""
+    command = redshift_emulator_command(LOOPBACK, port, upstream_url, s3_endpoint)
     process = start("redshift emulator", command, log_path, env=env)
-    process.wait_until(lambda: port_answers("127.0.0.1", port), timeout=30)
+    process.wait_until(lambda: port_answers(LOOPBACK, port), timeout=30)
     return process

@@ -13,7 +13,7 @@ from pathlib import Path
 from psycopg2 import sql
 
 from lab import processes, setup
-from lab.config import load_settings
+from lab.config import LOOPBACK, load_settings
 
 # What the sandbox's throwaway Redshift login uses as its password.
 PASSWORD = "Sandbox-Redshift-1"
@@ -26,13 +26,13 @@ def environment(name: str, state_dir: Path, mysql_url: str, postgres_url: str) -
         "LAB_MYSQL_URL": mysql_url,
         "LAB_SOURCE_DATABASE": f"{name}_prod",
         "LAB_POSTGRES_URL": postgres_url,
-        "LAB_REDSHIFT_URL": f"postgresql://{name}_awsuser:{PASSWORD}@127.0.0.1:{processes.free_port()}/{name}_dev",
+        "LAB_REDSHIFT_URL": f"postgresql://{name}_awsuser:{PASSWORD}@{LOOPBACK}:{processes.free_port()}/{name}_dev",
         "LAB_AIRFLOW_DATABASE": f"{name}_airflow",
-        "LAB_S3_ENDPOINT": f"http://127.0.0.1:{processes.free_port()}",
+        "LAB_S3_ENDPOINT": f"http://{LOOPBACK}:{processes.free_port()}",
         "LAB_S3_BUCKET": name.replace("_", "-"),
         "LAB_AIRFLOW_PORT": str(processes.free_port()),
         "LAB_JUPYTER_PORT": str(processes.free_port()),
-        "LAB_BIND_HOST": "127.0.0.1",
+        "LAB_BIND_HOST": LOOPBACK,
     }
 
 

@@ -11,12 +11,14 @@ from lab.config import REPO_ROOT
 def run_tests(args) -> int:
     ruff = [sys.executable, "-m", "ruff"]
     steps = [
+        # LocalStack, for the compose rehearsal (tests/compose): the tests' own, in a venv of its own.
+        ["bash", "scripts/setup-localstack.sh"],
         [*ruff, "check", "."],
         [*ruff, "format", "--check", "."],
         [sys.executable, "-m", "pytest", *args.unknown_arguments],
     ]
     for step in steps:
-        print("+", " ".join(step[1:]), flush=True)
+        print("+", " ".join(step[1:] if step[0] == sys.executable else step), flush=True)
         code = subprocess.call(step, cwd=REPO_ROOT)
         if code:
             return code

@@ -219,11 +219,12 @@ def reset_lab(settings: Settings, airflow_client) -> None:
     """Back to the first state. Airflow's runs go first, so that no new run starts from the old data.
 
     ``airflow_client`` is None when Airflow is not running: its runs stay (its metadata is only reachable
-    through the API), and the message says so.
+    through the API), and the message says so, with the command that starts it.
     """
     if airflow_client is None:
         print(
-            "Airflow is not running: its DAG runs are kept (`lab up`, then `lab reset` again to delete them)"
+            f"Airflow does not answer at {settings.airflow_url}: its DAG runs are kept"
+            f" ({settings.start_hint()}, then `lab reset` again to delete them)"
         )
     else:
         print(f"Airflow: {delete_airflow_runs(airflow_client)} DAG runs deleted")

@@ -2,8 +2,10 @@
 
 Each piece starts one way only: `lab serve <piece>` runs it in the foreground. A container of
 docker-compose.yml runs exactly that command; `lab up` runs the same command in the background, records
-its pid under STATE_DIR/run, and waits until the piece answers. So the native tests prove what compose runs.
-MySQL and PostgreSQL are not pieces: the lab uses the servers its settings name (compose runs its own).
+its pid under STATE_DIR/run, and waits until the piece answers. So the native tests prove what compose runs
+(and tests/compose rehearses the compose file itself). MySQL and PostgreSQL are not pieces: the lab uses the
+servers its settings name (compose runs its own). Every piece is reached through its setting, never at an
+assumed 127.0.0.1: inside a container, that is the container itself.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import psutil
 
 from lab import processes, setup
 from lab.cli import UsageError
-from lab.config import REPO_ROOT, STATE_DIR, Settings, load_settings, redact
+from lab.config import LOOPBACK, REPO_ROOT, STATE_DIR, Settings, load_settings, redact
 
 RUN_DIR = STATE_DIR / "run"
 LOG_DIR = STATE_DIR / "logs"
@@ -43,9 +45,11 @@ class Piece:
     port_variable: str  # the LAB_* variable that sets its port, for error messages
     port: Callable[[Settings], int]
     serve: Callable[[Settings, str], None]  # runs in the foreground on (settings, bind host); never returns
-    healthy: Callable[[Settings], bool]
+    healthy: Callable[[Settings], bool]  # it answers: what `lab up` waits for
     describe: Callable[[Settings], str]  # URL and login, as `lab up` prints them
     startup_timeout: float
+    # What keeps an answering piece from serving the lab, for `lab status` (None: nothing).
+    problem: Callable[[Settings], str | None] = lambda settings: None
 
 
 # --- S3: moto_server (compose runs LocalStack instead) ---------------------------------------------------
@@ -62,6 +66,25 @@ def serve_s3(settings: Settings, host: str) -> None:
 
 def s3_healthy(settings: Settings) -> bool:
     return _http_status(settings.s3_endpoint or "") is not None
+
+
+def s3_problem(settings: Settings) -> str | None:
+    """The bucket must exist too: an S3 server that restarted with its data in memory has lost it."""
+    import botocore.config
+    import botocore.exceptions
+
+    client = settings.s3_client(
+        botocore.config.Config(
+            connect_timeout=PROBE_TIMEOUT, read_timeout=PROBE_TIMEOUT, retries={"max_attempts": 1}
+        )
+    )
+    try:
+        client.head_bucket(Bucket=settings.bucket)
+    except botocore.exceptions.ClientError:
+        return f"bucket s3://{settings.bucket} is missing (`lab init` creates it)"
+    except botocore.exceptions.BotoCoreError as error:
+        return f"S3 does not answer ({error})"
+    return None
 
 
 def describe_s3(settings: Settings) -> str:
@@ -115,9 +138,10 @@ def serve_airflow(settings: Settings, host: str) -> None:
     """Migrate the metadata database, start Airflow's components, and stay until one exits or SIGTERM."""
     from lab import airflow
 
-    instance = airflow.configure(api_port=settings.airflow_port, metadata_database=settings.airflow_database)
+    instance = airflow.configure(metadata_database=settings.airflow_database)
     instance.migrate()
-    components = instance.start(host=host)
+    # The components' output also goes to this process's: in a container, that is `docker compose logs`.
+    components = instance.start(host, settings.airflow_port, echo=True)
     # `lab down` and `docker stop` send SIGTERM: stop the components (each in its own session) before leaving.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
@@ -136,24 +160,16 @@ def serve_airflow(settings: Settings, host: str) -> None:
 def airflow_healthy(settings: Settings) -> bool:
     from lab import airflow
 
-    return airflow.Airflow(airflow.DEFAULT_HOME, {}, airflow_url(settings)).healthy(airflow.HEALTH_COMPONENTS)
-
-
-def airflow_url(settings: Settings) -> str:
-    return f"http://127.0.0.1:{settings.airflow_port}"
+    return airflow.Airflow(airflow.DEFAULT_HOME, {}, settings.airflow_url).healthy(airflow.HEALTH_COMPONENTS)
 
 
 def describe_airflow(settings: Settings) -> str:
     from lab import airflow
 
-    return f"{airflow_url(settings)}  (user {airflow.ADMIN_USER} / password {airflow.ADMIN_PASSWORD})"
+    return f"{settings.airflow_public_url}  (user {airflow.ADMIN_USER} / password {airflow.ADMIN_PASSWORD})"
 
 
 # --- JupyterLab on the notebooks/ folder -----------------------------------------------------------------
-
-
-def jupyter_url(settings: Settings) -> str:
-    return f"http://127.0.0.1:{settings.jupyter_port}"
 
 
 def serve_jupyter(settings: Settings, host: str) -> None:
@@ -172,19 +188,19 @@ def serve_jupyter(settings: Settings, host: str) -> None:
 
 def jupyter_healthy(settings: Settings) -> bool:
     status = _http_status(
-        jupyter_url(settings) + "/api/status", {"Authorization": f"token {settings.jupyter_token}"}
+        settings.jupyter_url + "/api/status", {"Authorization": f"token {settings.jupyter_token}"}
     )
     return status == 200
 
 
 def describe_jupyter(settings: Settings) -> str:
-    return f"{jupyter_url(settings)}/lab?token={settings.jupyter_token}"
+    return f"{settings.jupyter_public_url}/lab?token={settings.jupyter_token}"
 
 
 PIECES: dict[str, Piece] = {
     piece.name: piece
     for piece in (
-        Piece("s3", "LAB_S3_ENDPOINT", s3_port, serve_s3, s3_healthy, describe_s3, 30),
+        Piece("s3", "LAB_S3_ENDPOINT", s3_port, serve_s3, s3_healthy, describe_s3, 30, s3_problem),
         Piece(
             "redshift",
             "LAB_REDSHIFT_URL",
@@ -317,14 +333,25 @@ def _local_settings() -> Settings:
     return settings
 
 
-def up(args) -> int:
+def _native_settings(command: str) -> Settings:
+    """`lab up` and `lab down` start and stop this machine's processes: in a container, compose does."""
     settings = _local_settings()
+    if settings.runtime == "compose":
+        raise UsageError(
+            f"this is a container of docker-compose.yml, whose services compose starts and stops: on your"
+            f" machine, `docker compose {'up' if command == 'up' else 'stop'}` instead of `lab {command}`"
+        )
+    return settings
+
+
+def up(args) -> int:
+    settings = _native_settings("up")
     setup.require_databases(settings)
     to_start = []
     for piece in PIECES.values():
         if process := started_process(piece.name):
             print(f"{piece.name}: already running (pid {process.pid})")
-        elif processes.port_answers("127.0.0.1", piece.port(settings)):
+        elif processes.port_answers(LOOPBACK, piece.port(settings)):
             raise UsageError(
                 f"{piece.name}: port {piece.port(settings)} is taken by a process this lab did not start;"
                 f" stop it, or choose another port with {piece.port_variable}"
@@ -379,16 +406,24 @@ def _wait_healthy(piece: Piece, process: processes.ManagedProcess | None, settin
 
 def _print_table(settings: Settings, names: list[str] | None = None) -> bool:
     """Print one line per piece; True if every listed piece answers."""
-    rows = [(name, probe(settings)) for name, probe in DATABASES.items() if not names or name in names]
-    rows += [
-        (piece.name, piece.healthy(settings)) for piece in PIECES.values() if not names or piece.name in names
+    rows = [
+        (name, None if probe(settings) else "does not answer")
+        for name, probe in DATABASES.items()
+        if not names or name in names
     ]
-    for name, healthy in rows:
+    rows += [
+        (piece.name, piece.problem(settings) if piece.healthy(settings) else "does not answer")
+        for piece in PIECES.values()
+        if not names or piece.name in names
+    ]
+    for name, problem in rows:
         detail = describe(name, settings)
         process = started_process(name)
         owner = f"  [pid {process.pid}, log {log_path(name)}]" if process else ""
-        print(f"{name:<9} {'up' if healthy else 'DOWN':<5} {detail}{owner}")
-    return all(healthy for _, healthy in rows)
+        print(f"{name:<9} {'up' if problem is None else 'DOWN':<5} {detail}{owner}")
+        if problem:
+            print(f"{'':<15} {problem}; {settings.log_hint(name)}")
+    return all(problem is None for _, problem in rows)
 
 
 DATABASES: dict[str, Callable[[Settings], bool]] = {
@@ -413,6 +448,7 @@ def status(args) -> int:
 
 
 def down(args) -> int:
+    _native_settings("down")
     for name in reversed(PIECES):
         print(f"{name}: {'stopped' if stop_piece(name) else 'was not running'}")
     return 0
@@ -428,9 +464,7 @@ def _require_pieces(settings: Settings, names: tuple[str, ...]) -> None:
     """`lab init` and `lab reset` work through S3 and the Redshift endpoint: say which one does not answer."""
     setup.require_databases(settings)
     if down := [name for name in names if not PIECES[name].healthy(settings)]:
-        raise UsageError(
-            f"{', '.join(down)} not answering; start the lab first (`lab up` or `docker compose up`)"
-        )
+        raise UsageError(f"{', '.join(down)} not answering; start the lab first ({settings.start_hint()})")
 
 
 def init(args) -> int:
@@ -447,7 +481,7 @@ def reset(args) -> int:
     if airflow_healthy(settings):
         from lab import airflow
 
-        client = airflow.Client(airflow_url(settings), airflow.ADMIN_USER, airflow.ADMIN_PASSWORD)
+        client = airflow.client(settings)
     setup.reset_lab(settings, client)
     return 0
 
@@ -474,7 +508,7 @@ def register(subparsers) -> None:
 
     parser = subparsers.add_parser("serve", help="run one piece in the foreground (what a container runs)")
     parser.add_argument("piece", choices=list(PIECES))
-    parser.add_argument("--host", help="address to listen on (default LAB_BIND_HOST, 127.0.0.1)")
+    parser.add_argument("--host", help=f"address to listen on (default LAB_BIND_HOST, {LOOPBACK})")
     parser.set_defaults(handler=serve)
 
     parser = subparsers.add_parser(

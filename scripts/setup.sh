@@ -4,27 +4,53 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-OS_PACKAGES=(pkg-config libmariadb-dev)   # mysqlclient (MySQL provider) builds from source against them
 stamp=.venv/.lab-setup-stamp
 want="$(cat requirements.lock pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)"
 if [[ -f $stamp && "$(cat "$stamp")" == "$want" ]]; then
   exit 0
 fi
 
-missing=()
-for package in "${OS_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if ((${#missing[@]})); then
-  if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
-    echo "setup: installing OS packages: ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+# mysqlclient (the MySQL provider's driver) has no wheel for Linux or macOS: it is compiled against the MySQL
+# or MariaDB client library, which its setup.py finds with pkg-config under one of these names (or takes
+# from MYSQLCLIENT_CFLAGS and MYSQLCLIENT_LDFLAGS). The library itself is checked, so any platform works.
+CLIENT_PC_NAMES=(mysqlclient mariadb libmariadb perconaserverclient)
+have_client_library() {
+  [[ -n ${MYSQLCLIENT_CFLAGS:-} && -n ${MYSQLCLIENT_LDFLAGS:-} ]] && return 0
+  command -v pkg-config >/dev/null || return 1
+  local name
+  for name in "${CLIENT_PC_NAMES[@]}"; do
+    pkg-config --exists "$name" && return 0
+  done
+  return 1
+}
+# Homebrew's mariadb-connector-c is keg-only (it conflicts with mariadb): its libmariadb.pc is not linked
+# where pkg-config looks, so this run points pkg-config at the keg (uv hands the environment to the build).
+if [[ $(uname -s) == Darwin ]] && command -v brew >/dev/null \
+  && keg="$(brew --prefix mariadb-connector-c 2>/dev/null)" && [[ -d $keg/lib/pkgconfig ]]; then
+  export PKG_CONFIG_PATH="$keg/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+fi
+if ! have_client_library && command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
+  echo "setup: installing OS packages: pkg-config libmariadb-dev"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pkg-config libmariadb-dev >/dev/null
+fi
+if ! have_client_library; then
+  if ! command -v pkg-config >/dev/null; then
+    echo "setup: pkg-config is missing: mysqlclient (MySQL provider) finds the MySQL/MariaDB client library with it" >&2
   else
-    echo "setup: missing OS packages: ${missing[*]}" >&2
-    echo "setup: install them first, e.g. 'sudo apt-get install ${missing[*]}' (macOS: 'brew install pkg-config mariadb-connector-c')" >&2
-    exit 1
+    echo "setup: pkg-config finds no MySQL/MariaDB client library (as ${CLIENT_PC_NAMES[*]}): mysqlclient (MySQL provider) compiles against it" >&2
   fi
+  if [[ $(uname -s) == Darwin ]]; then
+    echo "setup: install both with 'brew install pkg-config mariadb-connector-c', then run this again" >&2
+    echo "setup: (this script finds the unlinked keg itself; elsewhere: export PKG_CONFIG_PATH=\"\$(brew --prefix mariadb-connector-c)/lib/pkgconfig\")" >&2
+  elif command -v apt-get >/dev/null; then
+    echo "setup: install both with 'sudo apt-get install pkg-config libmariadb-dev' (as root this script does it)" >&2
+  elif command -v dnf >/dev/null; then
+    echo "setup: install both with 'sudo dnf install pkgconf mariadb-connector-c-devel'" >&2
+  else
+    echo "setup: install pkg-config and MariaDB Connector/C's development files, e.g. Debian/Ubuntu 'apt-get install pkg-config libmariadb-dev', Fedora 'dnf install pkgconf mariadb-connector-c-devel', macOS 'brew install pkg-config mariadb-connector-c'" >&2
+  fi
+  exit 1
 fi
 
 python=${LAB_PYTHON:-python3}

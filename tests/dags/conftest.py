@@ -30,7 +30,9 @@ def airflow_lab(lab_env, postgres_url) -> airflow.Airflow:
     """Airflow configured as the lab configures it, on this session's services, metadata database migrated."""
     database = f"lab_test_{RUN_ID}_airflow"
     lab = airflow.configure(
-        lab_env, home=TEST_LOG_DIR / "airflow", metadata_database=database, api_port=processes.free_port()
+        {**lab_env, "LAB_AIRFLOW_PORT": str(processes.free_port())},
+        home=TEST_LOG_DIR / "airflow",
+        metadata_database=database,
     )
     lab.migrate()
     yield lab

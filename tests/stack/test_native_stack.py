@@ -1,16 +1,20 @@
 """The native lab end to end: `lab up`, a DAG run through Airflow's REST API, `lab status`, `lab reset`,
-`lab down`, each run as a learner runs it, on an isolated lab (tests/stack/conftest.py)."""
+`lab down`, each run as a learner runs it, on an isolated lab (tests/stack/conftest.py). Along the way: what
+the lab listens on, and a task's log as the UI, the REST API and nb.task_log show it, running and finished."""
 
 from __future__ import annotations
 
 import json
+import time
+import urllib.request
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import psutil
 import pytest
 
-from lab import airflow, processes
+from lab import airflow, listeners, notebook, processes
 from lab.config import load_settings
 from lab.sandbox import lab
 from lab.stack import PIECES
@@ -20,6 +24,7 @@ from tests.stack.conftest import AWS_SECRET
 pytestmark = pytest.mark.slow
 
 DAG_ID = "MySQL_to_Redshift"
+COPY_TASK = "s3_to_redshift_nps"  # its first statement empties the warehouse table
 
 
 def recorded_processes(env) -> dict[str, psutil.Process]:
@@ -31,6 +36,70 @@ def recorded_processes(env) -> dict[str, psutil.Process]:
         assert process.create_time() == pytest.approx(record["create_time"], abs=0.01)
         found[path.stem] = process
     return found
+
+
+def assert_listens_on_loopback_only(started: dict[str, psutil.Process], settings) -> None:
+    """Each piece's process tree listens on its one port, on 127.0.0.1 (or ::1) only, and on nothing else,
+    as README promises. A listener on any other address (Airflow's log server was one) fails, named."""
+    found = {name: listeners.listening_sockets([process]) for name, process in started.items()}
+    beyond = [f"{name}: {item}" for name, items in found.items() for item in listeners.exposed(items)]
+    assert beyond == [], "listening beyond loopback:\n" + "\n".join(beyond)
+    ports = {name: {item.port for item in items} for name, items in found.items()}
+    assert ports == {piece.name: {piece.port(settings)} for piece in PIECES.values()}, found
+
+
+@contextmanager
+def warehouse_table_locked(settings):
+    """The warehouse table locked from PostgreSQL itself: the full refresh's COPY task waits, running, for
+    the block to end. Tasks of the lab's DAGs run for a few seconds; this catches one running every time."""
+    conn = postgres_connect(str(settings.postgres.with_database(settings.redshift.database)))
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"LOCK TABLE {settings.warehouse_schema}.nps IN ACCESS EXCLUSIVE MODE")
+        yield
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+def events(lines) -> str:
+    """A task log's text: Airflow 3 sends it as structured events."""
+    return "\n".join(str(line.get("event", "")) for line in lines)
+
+
+def ui_log(client: airflow.Client, path: str) -> str:
+    """The task log as Airflow's UI fetches it: the REST API's endpoint, asking for NDJSON."""
+    login = json.dumps({"username": airflow.ADMIN_USER, "password": airflow.ADMIN_PASSWORD}).encode()
+    token_request = urllib.request.Request(
+        f"{client.api_url}/auth/token", login, {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(token_request, timeout=30) as response:
+        token = json.load(response)["access_token"]
+    log_request = urllib.request.Request(
+        f"{client.api_url}/api/v2{path}",
+        headers={"Authorization": f"Bearer {token}", "Accept": "application/x-ndjson"},
+    )
+    with urllib.request.urlopen(log_request, timeout=30) as response:
+        return events(json.loads(line) for line in response.read().splitlines() if line)
+
+
+def assert_task_log_shows(client: airflow.Client, run_id: str, state: str, text: str) -> None:
+    """``text`` shows in COPY_TASK's log, read while the task is ``state``, through the REST API, the UI's
+    request and nb.task_log. With no log server, the api-server reads the task's log file."""
+    task = f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{COPY_TASK}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            rest = events(client.request("GET", f"{task}/logs/1")["content"])
+        except airflow.AirflowError:  # the task instance does not exist yet
+            rest = ""
+        if text in rest or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    views = {"REST API": rest, "UI": ui_log(client, f"{task}/logs/1")}
+    views["nb.task_log"] = notebook.task_log(DAG_ID, run_id, COPY_TASK)
+    assert [name for name, log in views.items() if text not in log] == [], views
+    assert client.request("GET", task)["state"] == state, "read in another state"
 
 
 def source_rows(settings) -> list[tuple]:
@@ -67,14 +136,16 @@ def assert_secret_masked_in_logs(state_dir: Path) -> None:
     assert [path for path in logs if AWS_SECRET in path.read_text(errors="replace")] == []
 
 
-def test_up_run_a_dag_reset_and_down(stack_env):
+def test_up_run_a_dag_reset_and_down(stack_env, monkeypatch):
     up = lab(stack_env, "up")
     assert up.returncode == 0, f"lab up failed:\n{up.stdout}\n{up.stderr}"
     settings = load_settings(stack_env)
+    monkeypatch.setattr(notebook, "settings", lambda: settings)  # nb.* helpers talk to this lab
     for piece in PIECES.values():
         assert piece.describe(settings) in up.stdout, f"lab up does not say where {piece.name} is"
     started = recorded_processes(stack_env)
     assert set(started) == set(PIECES)
+    assert_listens_on_loopback_only(started, settings)
     first_source = source_rows(settings)
     assert len(first_source) > 1000, "lab init seeds prod.nps"
     assert warehouse_rows(settings) == []
@@ -91,8 +162,12 @@ def test_up_run_a_dag_reset_and_down(stack_env):
     )
     client.wait_for_dag(DAG_ID)
     client.set_paused(DAG_ID, False)
-    run = client.wait_for_run(DAG_ID, client.trigger(DAG_ID, date(2024, 1, 1)))
+    with warehouse_table_locked(settings):
+        run_id = client.trigger(DAG_ID, date(2024, 1, 1))
+        assert_task_log_shows(client, run_id, "running", "Running statement: DELETE FROM")
+    run = client.wait_for_run(DAG_ID, run_id)
     assert run["state"] == "success", run
+    assert_task_log_shows(client, run_id, "success", "COPY command complete")
     assert warehouse_rows(settings) == first_source
     assert bucket_keys(settings)
     assert_secret_masked_in_logs(Path(stack_env["LAB_STATE_DIR"]))

@@ -1,0 +1,42 @@
+"""The compose rehearsal's stack (tests/compose/rehearsal.py): up for the module that uses it, then down."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from tests.compose import hosts, images
+from tests.compose.rehearsal import Rehearsal
+from tests.conftest import RUN_ID, TEST_LOG_DIR
+
+# A bucket that is not the default: it reaches LocalStack's hook and the lab's containers only through .env.
+DOTENV = {"LAB_S3_BUCKET": f"rehearsal-{RUN_ID}".replace("_", "-")}
+
+
+@pytest.fixture(scope="module")
+def compose_stack():
+    """`docker compose up` rehearsed: every service healthy or completed. Skips, in one line, only where
+    namespaces cannot be made (not root, no iproute2) and only outside CI; CI runs as root and runs it."""
+    if reason := hosts.namespaces_unavailable():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the compose rehearsal: {reason}")
+        pytest.skip(reason)
+    if missing := images.tools_missing():
+        pytest.fail(
+            f"the compose rehearsal's MySQL stand-in needs {', '.join(missing)}: install mariadb-server"
+        )
+    folder = TEST_LOG_DIR / "compose"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    stack = Rehearsal(folder, dotenv=DOTENV)
+    try:
+        stack.up()
+        yield stack
+    finally:
+        stack.down()
+        # The logs stay for reading; the databases' files and the hosts' layers go.
+        shutil.rmtree(stack.volumes, ignore_errors=True)
+        for layer in folder.glob("hosts/*/layer"):
+            shutil.rmtree(layer, ignore_errors=True)

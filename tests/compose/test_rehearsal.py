@@ -1,0 +1,165 @@
+"""`docker compose up` rehearsed (tests/compose/rehearsal.py): the compose file's services as hosts of their
+own, then what a learner on Docker Desktop does: the notebooks in JupyterLab's container, the commands README
+gives compose users, the UI and REST API on the published port, a restarted container, `init` run again.
+
+The tests run in this order on one stack, as a learner's day goes.
+"""
+
+from __future__ import annotations
+
+import urllib.request
+from datetime import date
+
+import psycopg2
+import pymysql
+import pytest
+
+from lab import airflow, listeners
+from lab.config import load_settings
+from tests.compose.conftest import DOTENV
+from tests.notebooks.conftest import SEED_DAYS, SEED_ROWS_PER_DAY
+from tests.notebooks.test_notebooks import NOTEBOOKS
+
+pytestmark = pytest.mark.slow
+
+FULL_REFRESH = "MySQL_to_Redshift"
+
+
+def lab(stack, *args: str, timeout: float = 600) -> str:
+    """`docker compose exec jupyter lab ARGS`, as README tells compose users; fails the test if it fails."""
+    result = stack.exec("jupyter", ["lab", *args], timeout=timeout)
+    assert result.returncode == 0, f"lab {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def published_client(stack) -> airflow.Client:
+    """Airflow's REST API where the learner's browser finds it: the machine's 127.0.0.1, published port."""
+    port = stack.published("airflow", 8080)
+    return airflow.Client(f"http://127.0.0.1:{port}", airflow.ADMIN_USER, airflow.ADMIN_PASSWORD)
+
+
+def source(stack, query: str):
+    """One value from prod, through MySQL's published port."""
+    port = stack.published("mysql", 3306)
+    with (
+        pymysql.connect(host="127.0.0.1", port=port, user="root", database="prod") as conn,
+        conn.cursor() as cur,
+    ):
+        cur.execute(query)
+        return cur.fetchone()[0]
+
+
+def source_count(stack) -> int:
+    return source(stack, "SELECT COUNT(*) FROM nps")
+
+
+def warehouse_count(stack) -> int:
+    port = stack.published("redshift", 5439)
+    conn = psycopg2.connect(
+        host="127.0.0.1",
+        port=port,
+        user="awsuser",
+        password="Lab-Redshift-1",
+        dbname="dev",
+        connect_timeout=10,
+    )
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM raw_data.nps")
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_services_start_in_compose_order(compose_stack):
+    ready = compose_stack.ready_after
+    assert ready["redshift"] > max(ready["postgres"], ready["s3"])
+    assert ready["init"] > max(ready["mysql"], ready["redshift"])
+    assert ready["jupyter"] > ready["airflow"] > ready["init"], "JupyterLab waits for Airflow's health"
+
+
+def test_lab_status_inside_a_container_sees_every_service(compose_stack):
+    status = lab(compose_stack, "status")
+    lines = {line.split()[0]: line.split()[1] for line in status.splitlines() if not line.startswith(" ")}
+    assert lines == dict.fromkeys(["mysql", "postgres", "s3", "redshift", "airflow", "jupyter"], "up"), status
+    # The URLs printed are the learner's, on the machine: the published ports.
+    assert f"http://127.0.0.1:{compose_stack.published('airflow', 8080)}" in status
+    assert f"s3://{DOTENV['LAB_S3_BUCKET']}" in status, ".env's bucket reaches the containers"
+
+
+def test_nothing_listens_beyond_what_compose_publishes(compose_stack):
+    """Inside each host, a listener on any address but loopback must be a port compose publishes: nothing
+    else of a container is reachable from its network (Airflow's log server was such a listener)."""
+    beyond = []
+    for name, member in compose_stack.running.items():
+        if not member.running:
+            continue
+        published = {port.container_port for port in member.service.ports}
+        found = listeners.listening_sockets([compose_stack.main_process(name)])
+        beyond += [f"{name}: {item}" for item in listeners.exposed(found) if item.port not in published]
+    assert beyond == [], "\n".join(beyond)
+
+
+def test_the_published_ports_reach_the_services(compose_stack):
+    client = published_client(compose_stack)
+    assert client.request("GET", "/monitor/health")["metadatabase"]["status"] == "healthy"
+    assert source_count(compose_stack) > 1000, "init seeds prod.nps"
+    assert warehouse_count(compose_stack) >= 0
+    s3 = load_settings(
+        {"LAB_S3_ENDPOINT": f"http://127.0.0.1:{compose_stack.published('s3', 4566)}"}
+    ).s3_client()
+    assert DOTENV["LAB_S3_BUCKET"] in [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]]
+
+
+def test_the_airflow_ui_answers_on_the_published_port(compose_stack):
+    port = compose_stack.published("airflow", 8080)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:
+        page = response.read().decode()
+    assert response.status == 200 and "<html" in page.lower()
+
+
+def test_the_seed_commands_work_from_the_jupyter_container(compose_stack):
+    lab(compose_stack, "seed", "source", "--days", str(SEED_DAYS), "--rows-per-day", str(SEED_ROWS_PER_DAY))
+    assert source(compose_stack, "SELECT COUNT(DISTINCT DATE(created_at)) FROM nps") == SEED_DAYS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_notebook_runs_in_the_jupyter_container(compose_stack, path):
+    result = compose_stack.exec(
+        "jupyter", ["jupyter", "execute", "--timeout=300", f"/opt/lab/notebooks/{path.name}"], timeout=1800
+    )
+    assert result.returncode == 0, f"{path.name} failed in the jupyter container:\n{result.stderr[-6000:]}"
+
+
+def test_a_restarted_s3_keeps_the_bucket_and_a_dag_run_succeeds(compose_stack):
+    compose_stack.restart("s3")
+    status = lab(compose_stack, "status", "s3")
+    assert status.split()[1] == "up", status
+    client = published_client(compose_stack)
+    client.set_paused(FULL_REFRESH, False)
+    run = client.wait_for_run(FULL_REFRESH, client.trigger(FULL_REFRESH, date(2025, 1, 1)))
+    assert run["state"] == "success", run
+    assert warehouse_count(compose_stack) == source_count(compose_stack)
+
+
+def test_init_runs_again_harmlessly(compose_stack):
+    before = (source_count(compose_stack), warehouse_count(compose_stack))
+    assert compose_stack.run_one_shot("init") == 0, compose_stack.running["init"].log_tail()
+    assert (source_count(compose_stack), warehouse_count(compose_stack)) == before
+
+
+def test_task_logs_survive_a_restart_of_airflow(compose_stack):
+    client = published_client(compose_stack)
+    run_id = client.runs(FULL_REFRESH)[-1]["dag_run_id"]
+    task = f"/dags/{FULL_REFRESH}/dagRuns/{run_id}/taskInstances/s3_to_redshift_nps/logs/1"
+    before = client.request("GET", task)["content"]
+    compose_stack.restart("airflow", timeout=300)
+    after = published_client(compose_stack).request("GET", task)["content"]
+    assert after == before and any("COPY" in str(line) for line in after)
+
+
+def test_reset_from_the_jupyter_container_deletes_the_runs(compose_stack):
+    output = lab(compose_stack, "reset")
+    assert "DAG runs deleted" in output, output
+    assert published_client(compose_stack).runs(FULL_REFRESH) == []
+    assert warehouse_count(compose_stack) == 0
