@@ -71,6 +71,9 @@ def hold(layout: dict) -> None:
         if kind == "copy":
             overlay(target, layer)
             mounts[target] = "overlay"
+    # Last: once a directory is overlaid, what was mounted below it is hidden, and no layer may live below it.
+    for directory in layout["own_directories"]:
+        overlay(Path(directory), layer)
     print("ready", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     while True:

@@ -84,8 +84,9 @@ class Host:
         names = [("bind", str(etc / name), f"/etc/{name}") for name in ("hosts", "resolv.conf")]
         layout = {
             "layer": str(self.folder / "layer"),
-            "overlays": ["/etc", *overlays],
+            "overlays": ["/etc"],
             "mounts": [*names, *mounts],
+            "own_directories": overlays,
         }
         path = self.folder / "layout.json"
         path.write_text(json.dumps(layout))

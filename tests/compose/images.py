@@ -26,8 +26,10 @@ from tests.services import postgres_server_binaries
 LOCALSTACK_VENV = REPO_ROOT / ".venv-localstack"
 LAB_VENV_BIN = REPO_ROOT / ".venv" / "bin"
 IMAGE_ROOT = "/opt/lab"  # where docker/Dockerfile puts the repository
-# Where LocalStack writes in its container (host folder name -> path in the host).
-LOCALSTACK_DIRECTORIES = {"localstack-var": "/var/lib/localstack", "tmp": "/tmp"}
+# Where LocalStack writes in its container (host folder name -> path in the host), besides /tmp, which the
+# host overlays: not a /tmp of its own, because the checkout (so the rehearsal's files) may be under /tmp,
+# and not a folder mounted at /tmp/localstack, which LocalStack deletes at start.
+LOCALSTACK_DIRECTORIES = {"localstack-var": "/var/lib/localstack"}
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -123,7 +125,6 @@ def localstack(service: compose_file.Service, folder: Path, volumes: Path) -> Co
         raise FileNotFoundError(f"{python} is missing: run scripts/setup-localstack.sh (`lab test` runs it)")
     # The image's own directories, each the host's own: LocalStack in its container writes to them.
     own = {target: _owned(folder / name, 0, 0) for name, target in LOCALSTACK_DIRECTORIES.items()}
-    own["/tmp"].chmod(0o1777)
     mounts = [("bind", str(path), target) for target, path in own.items()]
     # What the image builds at its build time: the index of AWS service specs (scripts/setup-localstack.sh).
     mounts.append(
@@ -138,7 +139,7 @@ def localstack(service: compose_file.Service, folder: Path, volumes: Path) -> Co
         **service.environment,
     }
     process = Process([str(python), "-m", "localstack.runtime.main"], environment)
-    return Container([*mounts, *_volume(service, volumes)], process)
+    return Container([*mounts, *_volume(service, volumes)], process, overlays=["/tmp"])
 
 
 def lab_image(service: compose_file.Service, folder: Path, volumes: Path) -> Container:
