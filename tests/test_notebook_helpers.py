@@ -196,3 +196,42 @@ def test_a_failing_lab_command_raises(lab, capsys):
     with pytest.raises(RuntimeError, match="exited with code 2"):
         nb.lab("seed", "tick", "--date", "someday")
     assert "is not a date" in capsys.readouterr().err
+
+
+def test_a_peer_that_is_starting_is_waited_for(monkeypatch, capsys):
+    monkeypatch.setattr(nb, "POLL_SECONDS", 0.01)
+    answers = iter([ConnectionRefusedError("refused"), ConnectionRefusedError("refused"), "answer"])
+
+    def attempt():
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert nb.when_up("airflow", "http://airflow:8080", attempt, lambda error: True) == "answer"
+    assert capsys.readouterr().out.count("waiting for airflow at http://airflow:8080") == 1
+
+
+def test_a_peer_that_never_answers_is_named_with_its_log(monkeypatch):
+    monkeypatch.setattr(nb, "PEER_WAIT", 0.05)
+    monkeypatch.setattr(nb, "POLL_SECONDS", 0.01)
+    monkeypatch.setenv("LAB_RUNTIME", "compose")
+
+    def refused():
+        raise ConnectionRefusedError("refused")
+
+    with pytest.raises(
+        nb.PeerUnavailable,
+        match=r"airflow does not answer at http://airflow:8080 .*docker compose logs airflow",
+    ):
+        nb.when_up("airflow", "http://airflow:8080", refused, lambda error: True)
+
+
+def test_errors_that_are_not_about_reaching_a_peer_are_not_waited_on():
+    def wrong_password():
+        raise PermissionError("28P01 password authentication failed")
+
+    with pytest.raises(PermissionError):
+        nb.when_up(
+            "redshift", "redshift:5439", wrong_password, lambda error: isinstance(error, ConnectionError)
+        )

@@ -38,6 +38,11 @@ def published_client(stack) -> airflow.Client:
     return airflow.Client(f"http://127.0.0.1:{port}", airflow.ADMIN_USER, airflow.ADMIN_PASSWORD)
 
 
+def published_s3(stack):
+    """A boto3 client of S3 on its published port."""
+    return load_settings({"LAB_S3_ENDPOINT": f"http://127.0.0.1:{stack.published('s3', 4566)}"}).s3_client()
+
+
 def source(stack, query: str):
     """One value from prod, through MySQL's published port."""
     port = stack.published("mysql", 3306)
@@ -105,9 +110,7 @@ def test_the_published_ports_reach_the_services(compose_stack):
     assert client.request("GET", "/monitor/health")["metadatabase"]["status"] == "healthy"
     assert source_count(compose_stack) > 1000, "init seeds prod.nps"
     assert warehouse_count(compose_stack) >= 0
-    s3 = load_settings(
-        {"LAB_S3_ENDPOINT": f"http://127.0.0.1:{compose_stack.published('s3', 4566)}"}
-    ).s3_client()
+    s3 = published_s3(compose_stack)
     assert DOTENV["LAB_S3_BUCKET"] in [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]]
 
 
@@ -123,6 +126,16 @@ def test_the_seed_commands_work_from_the_jupyter_container(compose_stack):
     assert source(compose_stack, "SELECT COUNT(DISTINCT DATE(created_at)) FROM nps") == SEED_DAYS
 
 
+def test_airflows_command_line_runs_in_the_airflow_container(compose_stack):
+    """`docker compose exec airflow lab airflow ...`: Airflow's CLI on the lab's metadata database (a bare
+    `airflow` there would use the image's /opt/airflow and a SQLite database of its own)."""
+    result = compose_stack.exec(
+        "airflow", ["lab", "airflow", "dags", "list", "--output", "plain"], timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert FULL_REFRESH in result.stdout
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
 def test_notebook_runs_in_the_jupyter_container(compose_stack, path):
     result = compose_stack.exec(
@@ -131,7 +144,15 @@ def test_notebook_runs_in_the_jupyter_container(compose_stack, path):
     assert result.returncode == 0, f"{path.name} failed in the jupyter container:\n{result.stderr[-6000:]}"
 
 
-def test_a_restarted_s3_keeps_the_bucket_and_a_dag_run_succeeds(compose_stack):
+def test_a_lost_bucket_shows_in_status_and_a_restarted_s3_makes_it_again(compose_stack):
+    """LocalStack keeps S3 in memory: a restart loses the bucket, and its ready hook makes it again."""
+    s3 = published_s3(compose_stack)
+    bucket = DOTENV["LAB_S3_BUCKET"]
+    for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+        s3.delete_object(Bucket=bucket, Key=item["Key"])
+    s3.delete_bucket(Bucket=bucket)
+    lost = compose_stack.exec("jupyter", ["lab", "status", "s3"])
+    assert lost.returncode == 1 and f"bucket s3://{bucket} is missing" in lost.stdout, lost.stdout
     compose_stack.restart("s3")
     status = lab(compose_stack, "status", "s3")
     assert status.split()[1] == "up", status
@@ -146,6 +167,12 @@ def test_init_runs_again_harmlessly(compose_stack):
     before = (source_count(compose_stack), warehouse_count(compose_stack))
     assert compose_stack.run_one_shot("init") == 0, compose_stack.running["init"].log_tail()
     assert (source_count(compose_stack), warehouse_count(compose_stack)) == before
+
+
+def test_airflow_components_write_to_the_container_output(compose_stack):
+    """What `docker compose logs airflow` shows: the components' own lines, not only `lab serve`'s."""
+    output = compose_stack.running["airflow"].log_path.read_text(errors="replace")
+    assert "Starting the scheduler" in output and "uvicorn" in output.lower()
 
 
 def test_task_logs_survive_a_restart_of_airflow(compose_stack):
