@@ -87,15 +87,7 @@ def check_redshift(settings: Settings) -> Finding:
     redshift = settings.redshift
     where = f"Redshift at {redshift.host}:{redshift.port}/{redshift.database}"
     try:
-        conn = redshift_connector.connect(
-            host=redshift.host,
-            port=redshift.port,
-            user=redshift.user,
-            password=redshift.password,
-            database=redshift.database,
-            ssl=settings.redshift_ssl,
-            timeout=TIMEOUT_SECONDS,
-        )
+        conn = settings.redshift_connection(timeout=TIMEOUT_SECONDS)
     except (redshift_connector.Error, OSError) as error:
         return Finding(False, "redshift", f"{where} does not answer ({error}); check LAB_REDSHIFT_URL")
     with conn:

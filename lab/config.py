@@ -151,6 +151,21 @@ class Settings:
         """The command that starts the lab, in this runtime's words."""
         return "`docker compose up` on your machine" if self.runtime == "compose" else "`lab up`"
 
+    def redshift_connection(self, **options):
+        """A redshift_connector connection to this profile's Redshift endpoint (``options``: e.g. timeout)."""
+        import redshift_connector  # here, not at the top: `lab status` and the emulator never need it
+
+        url = self.redshift
+        return redshift_connector.connect(
+            host=url.host,
+            port=url.port,
+            user=url.user,
+            password=url.password,
+            database=url.database,
+            ssl=self.redshift_ssl,
+            **options,
+        )
+
     def s3_client(self, config: botocore.config.Config | None = None):
         """A boto3 S3 client for this profile's endpoint and keys (empty keys: boto3's own chain)."""
         import boto3  # here, not at the top: the emulator and `lab status` read this module, boto3 is heavy

@@ -112,14 +112,7 @@ def _redshift(lab: Settings) -> redshift_connector.Connection:
     return when_up(
         "redshift",
         f"{url.host}:{url.port}",
-        lambda: redshift_connector.connect(
-            host=url.host,
-            port=url.port,
-            user=url.user,
-            password=url.password,
-            database=url.database,
-            ssl=lab.redshift_ssl,
-        ),
+        lab.redshift_connection,
         # What the driver raises when nothing listens, or the name does not resolve yet.
         lambda error: isinstance(error, redshift_connector.InterfaceError),
     )
