@@ -91,5 +91,8 @@ def run(process: dict) -> None:
 
 
 if __name__ == "__main__":
-    mode, spec = sys.argv[1], json.loads(Path(sys.argv[2]).read_text())
+    mode, path = sys.argv[1], Path(sys.argv[2])
+    spec = json.loads(path.read_text())
+    if mode == "run":
+        path.unlink()  # read once: it holds the process's environment, passwords included
     {"hold": hold, "run": run}[mode](spec)

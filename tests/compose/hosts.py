@@ -14,6 +14,7 @@ to the machine's own network namespace, and no route leads out of them.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import random
@@ -70,7 +71,7 @@ class Host:
         self.folder = folder  # the host's own files: its writable layer, process specs, logs
         self.folder.mkdir(parents=True, exist_ok=True)
         self._holder: subprocess.Popen | None = None
-        self._specs = 0
+        self._specs = itertools.count(1)  # numbers the process specs; next() is atomic across threads
 
     def lay_out(self, mounts: list[tuple[str, str, str]], overlays: list[str]) -> None:
         """Mount the host's files and keep them mounted: ``mounts`` are (kind, path here, path in the host),
@@ -103,8 +104,7 @@ class Host:
 
     def argv(self, process: Process) -> list[str]:
         """The command that runs ``process`` in this host: its network, its files, its user."""
-        self._specs += 1
-        spec = self.folder / f"process-{self._specs}.json"
+        spec = self.folder / f"process-{next(self._specs)}.json"
         spec.write_text(json.dumps(process.__dict__))
         enter = ["nsenter", f"--target={self._holder.pid}", "--mount", "--net"]
         return [*enter, sys.executable, str(ENTER), "run", str(spec)]
