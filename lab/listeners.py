@@ -6,14 +6,19 @@
 
 A listener is a TCP socket in LISTEN state or a UDP socket with no peer (`ss -ltnup` lists the same): both
 accept traffic from whoever can reach their address. Nothing here knows the lab's pieces, so the same
-check runs on a native lab's process trees and, inside a network namespace, on that namespace's processes.
+check runs on a native lab's process trees and on processes in network namespaces of their own (a compose
+rehearsal's hosts). Sockets are read from each process's own /proc/<pid>/net tables: psutil reads the
+caller's namespace's, where another namespace's sockets do not show.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import itertools
+import os
 import socket
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,13 +53,13 @@ def listening_sockets(processes: Iterable[psutil.Process]) -> list[Listener]:
     for process in _with_descendants(processes):
         try:
             described = describe(process)
-            connections = process.net_connections(kind="inet")
-        except psutil.NoSuchProcess:  # also a zombie: it holds no sockets any more
+            sockets = _sockets(process.pid)
+        except (psutil.NoSuchProcess, FileNotFoundError, ProcessLookupError):  # exited, or a zombie
             continue
         found.update(
-            Listener(described, process.pid, _PROTOCOLS[conn.type], conn.laddr.ip, conn.laddr.port)
-            for conn in connections
-            if is_listening(conn.type, conn.status, conn.raddr)
+            Listener(described, process.pid, _PROTOCOLS[kind], address, port)
+            for kind, status, (address, port), peer in sockets
+            if is_listening(kind, status, peer)
         )
     return sorted(found)
 
@@ -90,6 +95,47 @@ def describe(process: psutil.Process) -> str:
 
 
 _PROTOCOLS = {socket.SOCK_STREAM: "tcp", socket.SOCK_DGRAM: "udp"}
+# /proc/<pid>/net tables: their socket kind. A TCP row's state is hex ("0A" is LISTEN); UDP has none.
+_TABLES = {
+    "tcp": socket.SOCK_STREAM,
+    "tcp6": socket.SOCK_STREAM,
+    "udp": socket.SOCK_DGRAM,
+    "udp6": socket.SOCK_DGRAM,
+}
+_TCP_STATES = {"01": psutil.CONN_ESTABLISHED, "0A": psutil.CONN_LISTEN}
+
+
+def _sockets(pid: int) -> list[tuple[int, str, tuple[str, int], tuple]]:
+    """(kind, status, local address, peer or ()) of each IP socket the process holds, in its own namespace.
+    A process this user may not inspect raises PermissionError rather than passing unseen."""
+    proc = Path("/proc", str(pid))
+    inodes = set()
+    for fd in (proc / "fd").iterdir():
+        with contextlib.suppress(FileNotFoundError):  # closed meanwhile
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:[") : -1])
+    found = []
+    for table, kind in _TABLES.items():
+        for row in (proc / "net" / table).read_text().splitlines()[1:]:
+            fields = row.split()
+            if fields[9] not in inodes:
+                continue
+            local, remote = _endpoint(fields[1]), _endpoint(fields[2])
+            status = _TCP_STATES.get(fields[3], fields[3]) if kind == socket.SOCK_STREAM else psutil.CONN_NONE
+            peer = remote if remote[1] else ()
+            found.append((kind, status, local, peer))
+    return found
+
+
+def _endpoint(text: str) -> tuple[str, int]:
+    """A /proc/net address, "0100007F:1F90" (each 32-bit word in host byte order), as ("127.0.0.1", 8080)."""
+    address, port = text.split(":")
+    raw = bytes.fromhex(address)
+    words = b"".join(
+        int.from_bytes(raw[i : i + 4], sys.byteorder).to_bytes(4, "big") for i in range(0, len(raw), 4)
+    )
+    return str(ipaddress.ip_address(words)), int(port, 16)
 
 
 def _plain_address(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
