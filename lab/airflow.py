@@ -309,9 +309,13 @@ class Client:
         self._login = {"username": username, "password": password}
         self._token: str | None = None
 
+    def log_in(self) -> None:
+        """Get the token every request carries (the first request does it, if not done before)."""
+        self._token = self._call("POST", "/auth/token", self._login, token=None)["access_token"]
+
     def request(self, method: str, path: str, body: dict | None = None) -> dict:
         if self._token is None:
-            self._token = self._call("POST", "/auth/token", self._login, token=None)["access_token"]
+            self.log_in()
         return self._call(method, f"/api/v2{path}", body, token=self._token)
 
     def _call(self, method: str, path: str, body: dict | None, token: str | None) -> dict:

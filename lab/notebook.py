@@ -400,13 +400,13 @@ def airflow_cli(*args: str) -> str:
 
 
 def _client() -> airflow.Client:
-    """A client of the lab's Airflow, once its API answers."""
+    """A client of the lab's Airflow, logged in once its API answers."""
     lab = settings()
     client = airflow.client(lab)
     when_up(
         "airflow",
         lab.airflow_url,
-        lambda: client.request("GET", "/version"),
+        client.log_in,
         lambda error: isinstance(error, urllib.error.URLError | ConnectionError | TimeoutError),
     )
     return client
