@@ -128,13 +128,25 @@ def ensure_database(settings: Settings, name: str, owner: str | None = None) -> 
         conn.close()
 
 
-def ensure_bucket(settings: Settings) -> None:
-    s3 = settings.s3_client()
+def bucket_exists(settings: Settings, s3=None) -> bool:
+    """True if the settings' bucket is there, False if S3 says it is not; any other S3 error raises."""
+    s3 = s3 or settings.s3_client()
     try:
         s3.head_bucket(Bucket=settings.bucket)
     except botocore.exceptions.ClientError as error:
         if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket"):
-            raise UsageError(f"S3 bucket {settings.bucket!r} at {settings.s3_endpoint}: {error}") from None
+            raise
+        return False
+    return True
+
+
+def ensure_bucket(settings: Settings) -> None:
+    s3 = settings.s3_client()
+    try:
+        exists = bucket_exists(settings, s3)
+    except botocore.exceptions.ClientError as error:
+        raise UsageError(f"S3 bucket {settings.bucket!r} at {settings.s3_endpoint}: {error}") from None
+    if not exists:
         s3.create_bucket(Bucket=settings.bucket)
         print(f"bucket s3://{settings.bucket}: created")
 

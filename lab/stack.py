@@ -79,12 +79,13 @@ def s3_problem(settings: Settings) -> str | None:
         )
     )
     try:
-        client.head_bucket(Bucket=settings.bucket)
-    except botocore.exceptions.ClientError:
-        return f"bucket s3://{settings.bucket} is missing (`lab init` creates it)"
+        if setup.bucket_exists(settings, client):
+            return None
+    except botocore.exceptions.ClientError as error:
+        return f"S3 refuses to show bucket s3://{settings.bucket} ({error})"
     except botocore.exceptions.BotoCoreError as error:
         return f"S3 does not answer ({error})"
-    return None
+    return f"bucket s3://{settings.bucket} is missing (`lab init` creates it)"
 
 
 def describe_s3(settings: Settings) -> str:
