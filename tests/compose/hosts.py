@@ -165,8 +165,10 @@ class Network:
         ip("netns", "add", name)
         self._made.append(name)
 
-    def namespace_path(self, name: str) -> Path:
-        return NETNS_RUN / name
+    @property
+    def bridge_path(self) -> Path:
+        """The bridge's network namespace, for a socket that connects to the hosts' addresses."""
+        return NETNS_RUN / self.bridge_namespace
 
     def close(self) -> None:
         for host in self.hosts.values():

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import re
+import shutil
 import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +29,7 @@ import psutil
 from lab import processes
 from lab.config import LOOPBACK
 from tests.compose import compose_file, images
-from tests.compose.hosts import Network, Process
+from tests.compose.hosts import Host, Network
 from tests.compose.ports import PublishedPort
 
 UP_TIMEOUT = 420  # seconds for the whole stack to be healthy: Airflow's first start migrates its database
@@ -54,8 +54,7 @@ class RunningService:
 
     service: compose_file.Service
     container: images.Container
-    host_run: Callable[..., subprocess.CompletedProcess]  # Host.run: a process to its end, in the host
-    host_argv: Callable[[Process], list[str]]  # Host.argv: the command that runs a process in the host
+    host: Host
     log_path: Path
     popen: subprocess.Popen | None = None
     health: str | None = None  # starting, healthy, unhealthy; None without a health check
@@ -78,7 +77,7 @@ class RunningService:
             self.healthy_at = None
             with open(self.log_path, "ab") as log:
                 self.popen = subprocess.Popen(
-                    self.host_argv(self.container.process),
+                    self.host.argv(self.container.process),
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
@@ -115,7 +114,7 @@ class RunningService:
             if generation != self._generation or self._stopping:
                 return
             try:
-                result = self.host_run(self.container.exec_process(check.argv), timeout=check.timeout)
+                result = self.host.run(self.container.exec_process(check.argv), timeout=check.timeout)
                 healthy = result.returncode == 0
             except subprocess.TimeoutExpired:
                 healthy = False
@@ -215,18 +214,26 @@ class Rehearsal:
             (self.volumes / name).mkdir(parents=True, exist_ok=True)
         for name, service in self.services.items():
             host = self.network.hosts[name]
-            container = images.container(service, host.folder, self.volumes)
-            host.lay_out(container.mounts, container.overlays)
-            self.running[name] = RunningService(
-                service, container, host.run, host.argv, self.folder / f"{name}.log"
-            )
+            log = self.folder / f"{name}.log"
+            self.running[name] = RunningService(service, self._create(name), host, log)
             for port in service.ports:
-                bridge = self.network.namespace_path(self.network.bridge_namespace)
                 self._published.append(
-                    PublishedPort(port.host_ip, port.host_port, bridge, (host.address, port.container_port))
+                    PublishedPort(
+                        port.host_ip,
+                        port.host_port,
+                        self.network.bridge_path,
+                        (host.address, port.container_port),
+                    )
                 )
         self.ready_after = self._start_in_order(list(self.services), timeout)
         return self.ready_after
+
+    def _create(self, name: str) -> images.Container:
+        """A new container for service ``name``: its image's stand-in, its host's files laid out."""
+        host = self.network.hosts[name]
+        container = images.container(self.services[name], host.folder, self.volumes)
+        host.lay_out(container.mounts, container.overlays)
+        return container
 
     def _start_in_order(self, names: list[str], timeout: float) -> dict[str, float]:
         started = time.monotonic()
@@ -290,20 +297,37 @@ class Rehearsal:
         member = self.running[service]
         if not member.running:
             raise RehearsalError(f"{service} is not running")
-        return member.host_run(member.container.exec_process(argv), timeout=timeout)
+        return member.host.run(member.container.exec_process(argv), timeout=timeout)
 
     def restart(self, service: str, timeout: float = 120) -> None:
-        """`docker compose restart SERVICE`, then wait until it is ready again."""
+        """`docker compose restart SERVICE`: the same container (its writable layer kept), started again."""
         member = self.running[service]
         member.stop()
         member.start()
+        self._wait_ready(service, timeout)
+
+    def recreate(self, service: str, timeout: float = 120) -> None:
+        """`docker compose up --force-recreate SERVICE` (as after `down` and `up`): a new container from the
+        image; only its volumes keep what the old one wrote."""
+        member = self.running[service]
+        member.stop()
+        host = self.network.hosts[service]
+        host.close()
+        shutil.rmtree(host.folder)
+        host.folder.mkdir(parents=True)
+        member.container = self._create(service)
+        member.start()
+        self._wait_ready(service, timeout)
+
+    def _wait_ready(self, service: str, timeout: float) -> None:
+        member = self.running[service]
         deadline = time.monotonic() + timeout
         while not member.ready():
             if why := member.failed():
-                raise RehearsalError(f"{service} {why} after a restart.\n{member.log_tail()}")
+                raise RehearsalError(f"{service} {why} after it started again.\n{member.log_tail()}")
             if time.monotonic() > deadline:
                 raise RehearsalError(
-                    f"{service} not ready {timeout:.0f} s after a restart.\n{member.log_tail()}"
+                    f"{service} not ready {timeout:.0f} s after it started again.\n{member.log_tail()}"
                 )
             time.sleep(0.2)
 
@@ -311,9 +335,7 @@ class Rehearsal:
         """`docker compose up SERVICE` for a one-shot service (`init`): run it again; its exit code."""
         member = self.running[service]
         member.start()
-        member.popen.wait(timeout=timeout)
-        time.sleep(0.1)  # the watcher records the exit code
-        return member.popen.returncode
+        return member.popen.wait(timeout=timeout)
 
     def published(self, service: str, container_port: int) -> int:
         """The machine's loopback port that compose publishes ``service``'s ``container_port`` on."""
