@@ -9,26 +9,22 @@
    its own costs on this machine.
 4. For information, the same load with MAXERROR, which makes the emulator load row by row (conversion.py).
 
-Run: .venv/bin/python bench/emulator_bench.py
-It starts its own S3 server (moto) and emulator with lab.processes, in a throwaway PostgreSQL database
-that it drops at the end. LAB_POSTGRES_URL chooses the PostgreSQL server (default: local, postgres).
+Run: .venv/bin/python -m bench.emulator_bench
+It starts its own emulator with lab.processes, in a throwaway database, beside an S3 server of its own
+(bench/scratch.py). LAB_POSTGRES_URL chooses the PostgreSQL server (default: local, postgres).
 """
 
 from __future__ import annotations
 
 import io
-import os
 import random
 import shutil
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
-import boto3
 import psutil
-import psycopg2
 
+from bench.scratch import AWS, ScratchLab, connect, scratch_lab
 from lab import processes
 from lab.config import DatabaseUrl
 
@@ -36,7 +32,6 @@ ROWS = 1_000_000
 ROUND_TRIPS = 5_000
 REPEATS = 2  # each side is measured this many times, alternately; the best time counts
 NPS_DDL = "CREATE TABLE {table} (id INT NOT NULL primary key, created_at timestamp, score smallint)"
-AWS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
 def nps_csv(rows: int) -> bytes:
@@ -47,14 +42,6 @@ def nps_csv(rows: int) -> bytes:
         for n in range(1, rows + 1)
     )
     return "".join(lines).encode()
-
-
-def connect(url: DatabaseUrl):
-    conn = psycopg2.connect(
-        host=url.host, port=url.port, user=url.user, password=url.password, dbname=url.database
-    )
-    conn.autocommit = True
-    return conn
 
 
 def timed(action) -> float:
@@ -99,127 +86,104 @@ def peak_rss_mb(pid: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    server = DatabaseUrl.parse(
-        os.environ.get("LAB_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432"), 5432
-    )
-    database = f"emulator_bench_{uuid.uuid4().hex[:8]}"
-    admin = connect(server.with_database("postgres"))
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{database}"')
-    logs = Path(tempfile.mkdtemp(prefix="emulator-bench-"))
-    s3_port, emulator_port = processes.free_port(), processes.free_port()
-    moto = processes.start_moto(s3_port, logs / "moto.log")
-    endpoint = f"http://127.0.0.1:{s3_port}"
-    emulator = None
-    try:
-        upstream = server.with_database(database)
+    with scratch_lab("emulator_bench") as lab:
+        emulator_port = processes.free_port()
         emulator = processes.start_redshift_emulator(
-            emulator_port, str(upstream), endpoint, logs / "emulator.log", env=AWS
+            emulator_port, str(lab.upstream), lab.endpoint, lab.logs / "emulator.log", env=AWS
         )
-        through_emulator = DatabaseUrl(
-            "postgresql", upstream.user, upstream.password, "127.0.0.1", emulator_port, database
-        )
-
-        print(f"generating {ROWS:,} nps rows ...", flush=True)
-        data = nps_csv(ROWS)
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            aws_access_key_id="bench",
-            aws_secret_access_key="bench",
-            region_name="us-east-1",
-        )
-        s3.create_bucket(Bucket="emulator-bench")
-        s3.put_object(Bucket="emulator-bench", Key="nps.csv", Body=data)
-        print(f"CSV: {len(data) / 1e6:.1f} MB in s3://emulator-bench/nps.csv", flush=True)
-
-        direct_conn, emulator_conn = connect(upstream), connect(through_emulator)
-        with direct_conn.cursor() as cur:
-            cur.execute(NPS_DDL.format(table="nps_direct"))
-            cur.execute(NPS_DDL.format(table="nps_emulator"))
-        rss_before = peak_rss_mb(emulator.pid)[1]
-
-        def load_direct() -> None:
-            with direct_conn.cursor() as cur:
-                cur.execute("TRUNCATE nps_direct")
-                cur.copy_expert("COPY nps_direct FROM STDIN WITH (FORMAT csv)", io.BytesIO(data))
-
-        def load_through_emulator(options: str = "csv") -> None:
-            with emulator_conn.cursor() as cur:
-                cur.execute("TRUNCATE nps_emulator")
-                cur.execute(
-                    "COPY nps_emulator FROM 's3://emulator-bench/nps.csv'"
-                    f" credentials 'aws_access_key_id=bench;aws_secret_access_key=bench' {options}"
-                )
-
-        direct_times, emulator_times, row_by_row_times = [], [], []
-        for _ in range(REPEATS):
-            direct_times.append(timed(load_direct))
-            emulator_times.append(timed(load_through_emulator))
-        row_by_row_times.append(timed(lambda: load_through_emulator("csv maxerror 10")))
-        with direct_conn.cursor() as cur:
-            cur.execute("SELECT (SELECT count(*) FROM nps_direct), (SELECT count(*) FROM nps_emulator)")
-            counts = cur.fetchone()
-        assert counts == (ROWS, ROWS), f"row counts after the loads: {counts}"
-        peak, _ = peak_rss_mb(emulator.pid)
-        direct_conn.close()
-        emulator_conn.close()
-
-        relay = start_socat_relay(upstream, logs / "socat.log")
-        direct_rate, emulator_rate, relay_rate = [], [], []
-        emulator_cpu = psutil.Process(emulator.pid)
-        cpu_before = emulator_cpu.cpu_times()
         try:
-            for _ in range(REPEATS):
-                direct_rate.append(round_trips_per_second(upstream))
-                emulator_rate.append(round_trips_per_second(through_emulator))
-                if relay is not None:
-                    relay_rate.append(round_trips_per_second(relay[1]))
+            measure(lab, emulator, emulator_port)
         finally:
-            if relay is not None:
-                relay[0].stop()
-        cpu_after = emulator_cpu.cpu_times()
-        # In µs per round trip through the emulator (the direct and socat runs in between cost it nothing).
-        user_us = (cpu_after.user - cpu_before.user) * 1e6 / (ROUND_TRIPS * REPEATS)
-        system_us = (cpu_after.system - cpu_before.system) * 1e6 / (ROUND_TRIPS * REPEATS)
-
-        best_direct, best_emulator = min(direct_times), min(emulator_times)
-        rate_direct, rate_emulator = max(direct_rate), max(emulator_rate)
-        print()
-        print(f"load {ROWS:,} rows, COPY FROM STDIN direct:     {best_direct:6.2f} s  ({fmt(direct_times)})")
-        print(
-            f"load {ROWS:,} rows, COPY from S3 via emulator: {best_emulator:6.2f} s  ({fmt(emulator_times)})"
-        )
-        print(
-            f"load speed ratio (direct s / emulator s): {best_direct / best_emulator:.2f}  (target >= 0.80)"
-        )
-        print(
-            f"emulator RSS before the loads {rss_before:.1f} MB, peak VmHWM {peak:.1f} MB  (target < 120 MB)"
-        )
-        print(f"SELECT 1 round trips direct:       {rate_direct:7.0f}/s  ({fmt(direct_rate, 0)})")
-        print(f"SELECT 1 round trips via emulator: {rate_emulator:7.0f}/s  ({fmt(emulator_rate, 0)})")
-        print(f"round-trip throughput ratio: {rate_emulator / rate_direct:.2f}  (target >= 0.70)")
-        print(
-            f"emulator CPU per round trip: {user_us:.0f} µs in Python, {system_us:.0f} µs in the kernel"
-            f" (its reads, writes and waits); a direct round trip takes {1e6 / rate_direct:.0f} µs in all"
-        )
-        if relay_rate:
-            rate_relay = max(relay_rate)
-            print(f"SELECT 1 round trips via socat:    {rate_relay:7.0f}/s  ({fmt(relay_rate, 0)})")
-            print(f"socat relay ratio (any proxy process's floor here): {rate_relay / rate_direct:.2f}")
-        else:
-            print("socat is not installed: no relay reference")
-        print(
-            f"load {ROWS:,} rows via emulator with MAXERROR (row by row): {min(row_by_row_times):6.2f} s"
-            f" = {best_direct / min(row_by_row_times):.2f} of direct (no target)"
-        )
-    finally:
-        if emulator is not None:
             emulator.stop()
-        moto.stop()
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        admin.close()
+
+
+def measure(lab: ScratchLab, emulator: processes.ManagedProcess, emulator_port: int) -> None:
+    """Print the figures, for ``emulator`` listening on ``emulator_port``."""
+    upstream, logs, s3 = lab.upstream, lab.logs, lab.s3
+    through_emulator = DatabaseUrl(
+        "postgresql", upstream.user, upstream.password, "127.0.0.1", emulator_port, upstream.database
+    )
+
+    print(f"generating {ROWS:,} nps rows ...", flush=True)
+    data = nps_csv(ROWS)
+    s3.create_bucket(Bucket="emulator-bench")
+    s3.put_object(Bucket="emulator-bench", Key="nps.csv", Body=data)
+    print(f"CSV: {len(data) / 1e6:.1f} MB in s3://emulator-bench/nps.csv", flush=True)
+
+    direct_conn, emulator_conn = connect(upstream), connect(through_emulator)
+    with direct_conn.cursor() as cur:
+        cur.execute(NPS_DDL.format(table="nps_direct"))
+        cur.execute(NPS_DDL.format(table="nps_emulator"))
+    rss_before = peak_rss_mb(emulator.pid)[1]
+
+    def load_direct() -> None:
+        with direct_conn.cursor() as cur:
+            cur.execute("TRUNCATE nps_direct")
+            cur.copy_expert("COPY nps_direct FROM STDIN WITH (FORMAT csv)", io.BytesIO(data))
+
+    def load_through_emulator(options: str = "csv") -> None:
+        with emulator_conn.cursor() as cur:
+            cur.execute("TRUNCATE nps_emulator")
+            cur.execute(
+                "COPY nps_emulator FROM 's3://emulator-bench/nps.csv'"
+                f" credentials 'aws_access_key_id=bench;aws_secret_access_key=bench' {options}"
+            )
+
+    direct_times, emulator_times, row_by_row_times = [], [], []
+    for _ in range(REPEATS):
+        direct_times.append(timed(load_direct))
+        emulator_times.append(timed(load_through_emulator))
+    row_by_row_times.append(timed(lambda: load_through_emulator("csv maxerror 10")))
+    with direct_conn.cursor() as cur:
+        cur.execute("SELECT (SELECT count(*) FROM nps_direct), (SELECT count(*) FROM nps_emulator)")
+        counts = cur.fetchone()
+    assert counts == (ROWS, ROWS), f"row counts after the loads: {counts}"
+    peak, _ = peak_rss_mb(emulator.pid)
+    direct_conn.close()
+    emulator_conn.close()
+
+    relay = start_socat_relay(upstream, logs / "socat.log")
+    direct_rate, emulator_rate, relay_rate = [], [], []
+    emulator_cpu = psutil.Process(emulator.pid)
+    cpu_before = emulator_cpu.cpu_times()
+    try:
+        for _ in range(REPEATS):
+            direct_rate.append(round_trips_per_second(upstream))
+            emulator_rate.append(round_trips_per_second(through_emulator))
+            if relay is not None:
+                relay_rate.append(round_trips_per_second(relay[1]))
+    finally:
+        if relay is not None:
+            relay[0].stop()
+    cpu_after = emulator_cpu.cpu_times()
+    # In µs per round trip through the emulator (the direct and socat runs in between cost it nothing).
+    user_us = (cpu_after.user - cpu_before.user) * 1e6 / (ROUND_TRIPS * REPEATS)
+    system_us = (cpu_after.system - cpu_before.system) * 1e6 / (ROUND_TRIPS * REPEATS)
+
+    best_direct, best_emulator = min(direct_times), min(emulator_times)
+    rate_direct, rate_emulator = max(direct_rate), max(emulator_rate)
+    print()
+    print(f"load {ROWS:,} rows, COPY FROM STDIN direct:     {best_direct:6.2f} s  ({fmt(direct_times)})")
+    print(f"load {ROWS:,} rows, COPY from S3 via emulator: {best_emulator:6.2f} s  ({fmt(emulator_times)})")
+    print(f"load speed ratio (direct s / emulator s): {best_direct / best_emulator:.2f}  (target >= 0.80)")
+    print(f"emulator RSS before the loads {rss_before:.1f} MB, peak VmHWM {peak:.1f} MB  (target < 120 MB)")
+    print(f"SELECT 1 round trips direct:       {rate_direct:7.0f}/s  ({fmt(direct_rate, 0)})")
+    print(f"SELECT 1 round trips via emulator: {rate_emulator:7.0f}/s  ({fmt(emulator_rate, 0)})")
+    print(f"round-trip throughput ratio: {rate_emulator / rate_direct:.2f}  (target >= 0.70)")
+    print(
+        f"emulator CPU per round trip: {user_us:.0f} µs in Python, {system_us:.0f} µs in the kernel"
+        f" (its reads, writes and waits); a direct round trip takes {1e6 / rate_direct:.0f} µs in all"
+    )
+    if relay_rate:
+        rate_relay = max(relay_rate)
+        print(f"SELECT 1 round trips via socat:    {rate_relay:7.0f}/s  ({fmt(relay_rate, 0)})")
+        print(f"socat relay ratio (any proxy process's floor here): {rate_relay / rate_direct:.2f}")
+    else:
+        print("socat is not installed: no relay reference")
+    print(
+        f"load {ROWS:,} rows via emulator with MAXERROR (row by row): {min(row_by_row_times):6.2f} s"
+        f" = {best_direct / min(row_by_row_times):.2f} of direct (no target)"
+    )
 
 
 def fmt(values: list[float], digits: int = 2) -> str:

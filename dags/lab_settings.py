@@ -24,6 +24,12 @@ WAREHOUSE_SCHEMA = os.environ.get("LAB_WAREHOUSE_SCHEMA", "raw_data")
 NPS_FULL_REFRESH_KEY = f"{WAREHOUSE_SCHEMA}-nps"
 DAILY_KEY_FOLDER = "daily"
 
+# The course's summary tables: built from the raw data into their own schema, readable by a group of
+# analysts (on Redshift, GRANT ... TO GROUP; `lab init` creates both).
+ANALYTICS_SCHEMA = "analytics"
+ANALYTICS_GROUP = "analytics_users"
+NPS_SUMMARY_TABLE = "nps_summary"
+
 # The first day of the seeded source data, and so the start_date of the incremental DAGs:
 # a backfill from here on finds a day of data for each run.
 SEED_START_DATE = "2024-01-01"

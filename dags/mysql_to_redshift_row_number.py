@@ -8,7 +8,11 @@
    rows with that result in one transaction (the hook commits once, after the last statement), so a
    failed run leaves A as it was.
 5. Drop temp_A.
-Re-running a day gives the same table: the day's rows tie with themselves and one of two equal rows stays.
+Re-running the latest day gives the same table: the day's rows tie with themselves and one of two equal rows
+stays. An older day is safe to re-run whole, since its export reads the source as it is now (a row changed
+later is no longer in it); reloading an older day's file without its export is not: a row soft-deleted later
+is gone from A, so its older version wins again and comes back (notebook 05 shows it). Where old files can be
+reloaded, re-run every later day after it, or keep deleted rows in A and let readers filter them.
 """
 
 import pendulum

@@ -1,13 +1,17 @@
 """Incremental upsert (the course's `MySQL_to_Redshift_v2`): each run copies the rows created on its day.
 
 The query selects one day by the run's logical date, `ds` (Airflow 3 removed `execution_date`), with a
-half-open window `created_at >= ds AND created_at < ds + 1 day` that MySQL can answer from an index
-(`DATE(created_at) = ...` would read every row). S3ToRedshiftOperator with method="UPSERT" COPYs the day
-into a temporary table, deletes the warehouse rows with the same ids and inserts the new ones in one
-transaction: re-running a day replaces its rows instead of duplicating them.
+half-open window `created_at >= ds AND created_at < ds + 1 day` that MySQL can read from the index the seed
+adds on created_at (seed/nps.py); `DATE(created_at) = ...` hides the column from that index, so MySQL would
+compute DATE() on every row (notebook 03 shows both plans with EXPLAIN). S3ToRedshiftOperator with
+method="UPSERT" COPYs the day into a temporary table, deletes the warehouse rows with the same ids and
+inserts the new ones in one transaction: re-running a day replaces its rows instead of duplicating them.
 
-The schedule gives each run the day it is named after as its data interval (Airflow 2's meaning of
-@daily: the run for day D starts once D is over), so `ds` always names a complete day.
+The schedule gives each scheduled or backfill run the day it is named after as its data interval (Airflow
+2's meaning of @daily: the run for day D starts once D is over), so `ds` always names a complete day. A plain
+schedule="@daily" would not: Airflow 3 reads a cron schedule as CronTriggerTimetable, whose run for D starts
+at the beginning of D with an empty data interval. (A run triggered for logical date D gets the interval that
+ends at D; the query reads `ds`, the logical date, so it exports day D all the same.)
 
 Backfill-ready as the course teaches: the run's date chooses the data, catchup=True from the first
 seeded day, one run at a time (max_active_runs=1), and each day exports to its own S3 object. COPY reads

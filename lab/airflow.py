@@ -23,10 +23,11 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from datetime import time as clock
+from importlib.util import find_spec
 from pathlib import Path
 
 from lab import processes
@@ -45,6 +46,38 @@ _HEALTH_KEYS = {"scheduler": "scheduler", "dag-processor": "dag_processor", "tri
 # What healthy() checks, besides the metadata database, when COMPONENTS run.
 HEALTH_COMPONENTS = tuple(_HEALTH_KEYS[name] for name in COMPONENTS if name in _HEALTH_KEYS)
 FINISHED_STATES = ("success", "failed")
+# Airflow's defaults suit a cluster of many DAGs; the lab runs a backfill's tasks one after another on a
+# small machine, where every wait between two tasks adds up (bench/backfill_bench.py measures them). An
+# AIRFLOW__* variable of the environment wins over these: `AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME=1
+# lab up` runs Airflow's default. Compose runs `lab serve airflow`, so its Airflow gets them too.
+RESPONSIVE = {
+    # An idle scheduler loop sleeps this long before it looks for a task to queue or a finished one.
+    "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",
+    # The lab's DAG files do not change unless edited, and an edited file is parsed again at once
+    # (file_parsing_sort_mode modified_time): parsing them every 30 s only takes CPU from the tasks.
+    "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "300",
+    "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
+    # A task's supervisor (in a LocalExecutor worker) waits this long at a time for its task process's
+    # news, so may notice the end of a task of half a second only 5 s later: meanwhile its worker takes no
+    # other task, and with two workers the next tasks wait in `queued`. It heartbeats this often, too.
+    "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
+    # The scheduler imports what the tasks need before it forks the task workers (the plugin says how).
+    "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "lab" / "airflow_plugins"),
+}
+
+
+def airflow_defaults(names: Iterable[str]) -> dict[str, str]:
+    """Airflow's own default of each AIRFLOW__SECTION__KEY variable in ``names``, from the configuration
+    reference of the installed Airflow; KeyError for a setting it does not know."""
+    import yaml
+
+    reference = Path(find_spec("airflow").submodule_search_locations[0]) / "config_templates" / "config.yml"
+    sections = yaml.safe_load(reference.read_text())
+    defaults = {}
+    for name in names:
+        _, section, key = name.lower().split("__", 2)
+        defaults[name] = str(sections[section]["options"][key]["default"])
+    return defaults
 
 
 class AirflowError(RuntimeError):
@@ -245,6 +278,7 @@ def configure(
     passwords.write_text(json.dumps({ADMIN_USER: ADMIN_PASSWORD}))
     api_url = settings.airflow_url
     env = {
+        **{name: value for name, value in RESPONSIVE.items() if name not in os.environ},
         **lab_env,
         **settings.airflow_connections(),
         "AIRFLOW_HOME": str(home),
@@ -353,7 +387,19 @@ class Client:
 
     def runs(self, dag_id: str) -> list[dict]:
         """The DAG's runs, oldest logical date first."""
-        return self.request("GET", f"/dags/{dag_id}/dagRuns?order_by=logical_date&limit=100")["dag_runs"]
+        listed: list[dict] = []
+        while True:  # a page holds 100 runs at most ([api] maximum_page_limit)
+            page = self.request(
+                "GET", f"/dags/{dag_id}/dagRuns?order_by=logical_date&limit=100&offset={len(listed)}"
+            )
+            listed += page["dag_runs"]
+            if not page["dag_runs"] or len(listed) >= page["total_entries"]:
+                return listed
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
+        """The run's task instances: state, and when each was scheduled, queued, started and ended."""
+        path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances"
+        return self.request("GET", path)["task_instances"]
 
     def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 300) -> dict:
         """The run once it has finished (state success or failed)."""

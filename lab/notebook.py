@@ -30,11 +30,27 @@ from lab.cli import main as lab_main
 from lab.config import REPO_ROOT, Settings, load_settings
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")  # colours in Airflow's CLI output
-RUN_TIMEOUT = 300  # seconds a notebook waits for one DAG run
 POLL_SECONDS = 1.0
 PEER_WAIT = 180  # seconds a notebook waits for a server that does not answer yet: it may be starting
 # MySQL client errors that mean "nothing answers there (yet)": can't connect, unknown host, connection lost.
 _MYSQL_UNREACHABLE = (2003, 2005, 2013)
+
+
+# How long a notebook waits for DAG runs: a run of 5 tasks takes about 4 s on a 2-core machine (10.6 s with
+# Airflow's default settings; bench/backfill_bench.py), allowed 30 s for a slower laptop, plus a base for a
+# scheduler that has just started and parses every DAG before it runs one. A backfill waits for all its
+# runs: the seeded month's, 30 allowances.
+RUN_SECONDS = 30
+WAIT_BASE = 120
+
+
+def wait_allowance(runs: int) -> float:
+    """Seconds to wait for ``runs`` runs. Overlapping runs share the machine's cores and Airflow's
+    parallelism (2): they are allowed as long as one after another."""
+    return WAIT_BASE + RUN_SECONDS * runs
+
+
+RUN_TIMEOUT = wait_allowance(1)  # seconds a notebook waits for one DAG run
 
 
 def settings() -> Settings:
@@ -389,11 +405,40 @@ def tick(day: date) -> None:
 # --- Airflow: runs, backfills, task states ----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CommandOutput:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def airflow_command(*args: str) -> CommandOutput:
+    """``airflow ARGS`` against the lab's Airflow, as a learner types it in a terminal: its exit code and
+    output, colours stripped and the connections' secrets masked (`airflow dags test` prints each COPY with
+    its credentials). It does not raise: in the lessons a failing command is often the point."""
+    lab_airflow = airflow.configure()
+    result = lab_airflow.run(*args, check=False)
+    secrets = airflow.connection_secrets(lab_airflow.env)
+    return CommandOutput(result.returncode, _shown(result.stdout, secrets), _shown(result.stderr, secrets))
+
+
+def _shown(text: str, secrets: Sequence[str]) -> str:
+    text = _ANSI_ESCAPE.sub("", text)
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def raised(log: str) -> list[tuple[str, str]]:
+    """The (exception type, message) pairs that end the tracebacks in ``log``, each once, sorted."""
+    return sorted(set(re.findall(r"^([\w.]+(?:Error|Exception)): (.+)$", log, re.MULTILINE)))
+
+
 def airflow_cli(*args: str) -> str:
     """Run ``airflow ARGS`` against the lab's Airflow; prints and returns its output, raises if it fails."""
     print("$ airflow", " ".join(args), flush=True)
-    result = airflow.configure().run(*args, check=False)
-    print(_ANSI_ESCAPE.sub("", result.stdout.strip()[-3000:]), flush=True)
+    result = airflow_command(*args)
+    print(result.stdout.strip()[-3000:], flush=True)
     if result.returncode:
         raise airflow.AirflowError(f"airflow {' '.join(args)} failed:\n{result.stderr.strip()[-3000:]}")
     return result.stdout
@@ -554,8 +599,15 @@ def run_tasks(dag_id: str, day: date, task_ids: Sequence[str], timeout: float = 
     return wait_for_runs(dag_id, [run_id], timeout)[0]
 
 
-def backfill(dag_id: str, first: date, last: date, max_active_runs: int = 1) -> list[dict]:
-    """`airflow backfill create` from ``first`` to ``last`` (both included), then wait for its runs."""
+def backfill(
+    dag_id: str, first: date, last: date, max_active_runs: int = 1, detail: bool = False
+) -> list[dict]:
+    """`airflow backfill create` from ``first`` to ``last`` (both included), then wait for its runs.
+
+    Prints one line per finished run (``detail``: every task's state change instead); returns the finished
+    runs, oldest first, as Airflow's API gives them (``state``, ``start_date``, ``end_date`` ...).
+    ``task_timeline(dag_id, runs)`` shows what each task of them did, and when.
+    """
     unpause(dag_id)
     airflow_cli(
         "backfill",
@@ -573,52 +625,141 @@ def backfill(dag_id: str, first: date, last: date, max_active_runs: int = 1) -> 
     )
     # The backfill creates a run for each day of the range, or re-queues the run that day had already.
     backfill_runs = [run for run in _client().runs(dag_id) if first <= _logical_day(run) <= last]
-    return wait_for_runs(dag_id, [run["dag_run_id"] for run in backfill_runs])
+    run_ids = [run["dag_run_id"] for run in backfill_runs]
+    finished = wait_for_runs(dag_id, run_ids, wait_allowance(len(run_ids)), per_task=detail)
+    print(f"each task's times: nb.task_timeline({dag_id!r}, <the runs returned>)", flush=True)
+    return finished
 
 
-def wait_for_runs(dag_id: str, run_ids: Sequence[str], timeout: float = RUN_TIMEOUT) -> list[dict]:
-    """Wait until every run has finished, printing each change of a run's or task's state."""
+def task_timeline(dag_id: str, runs: Sequence[dict]) -> pd.DataFrame:
+    """Every task instance of ``runs`` (as ``backfill`` or ``run_dag`` return them): its state, and when
+    it was queued, started and ended, in the order the tasks started."""
     client = _client()
-    return watch(
-        lambda run_id: client.request("GET", f"/dags/{dag_id}/dagRuns/{run_id}"),
-        lambda run_id: task_states(dag_id, run_id),
-        run_ids,
-        timeout,
-    )
+    columns = ["logical_date", "task_id", "state", "try_number", "queued_when", "start_date", "end_date"]
+    rows = [
+        {name: instance.get(name) for name in columns}
+        for run in runs
+        for instance in client.task_instances(dag_id, run["dag_run_id"])
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    for name in ("logical_date", "queued_when", "start_date", "end_date"):
+        frame[name] = pd.to_datetime(frame[name], utc=True)
+    frame["waited_s"] = (frame["start_date"] - frame["queued_when"]).dt.total_seconds()
+    frame["ran_s"] = (frame["end_date"] - frame["start_date"]).dt.total_seconds()
+    return frame.sort_values(["start_date", "logical_date"], na_position="last", ignore_index=True)
+
+
+def wait_for_runs(
+    dag_id: str, run_ids: Sequence[str], timeout: float = RUN_TIMEOUT, per_task: bool = True
+) -> list[dict]:
+    """Wait until every run has finished; see ``watch`` for what it prints."""
+    client = _client()
+
+    def current_runs() -> list[dict]:
+        if len(run_ids) == 1:
+            return [client.request("GET", f"/dags/{dag_id}/dagRuns/{run_ids[0]}")]
+        listed = {run["dag_run_id"]: run for run in client.runs(dag_id)}
+        return [listed[run_id] for run_id in run_ids]
+
+    return watch(current_runs, lambda run_id: task_states(dag_id, run_id), timeout, per_task=per_task)
 
 
 def watch(
-    get_run: Callable[[str], dict],
+    get_runs: Callable[[], Sequence[dict]],
     get_tasks: Callable[[str], dict[str, str | None]],
-    run_ids: Sequence[str],
     timeout: float,
     poll_seconds: float = POLL_SECONDS,
     out=None,
+    per_task: bool = True,
 ) -> list[dict]:
-    """Poll runs until they finish, writing one line per change of state; the runs in ``run_ids`` order."""
+    """Poll runs until they finish; returns them as ``get_runs`` lists them, once all have finished.
+
+    ``per_task``: one line per change of a run's or a task's state; otherwise one line per finished run.
+    After ``timeout`` seconds, TimeoutError names every unfinished run, its tasks' states and since when.
+    """
     out = out or sys.stdout
     started = time.monotonic()
-    seen: dict[tuple[str, str], str | None] = {}
-    finished: dict[str, dict] = {}
-    while len(finished) < len(run_ids):
-        for run_id in run_ids:
-            if run_id in finished:
+    progress = _Progress(started)
+    while True:
+        runs = list(get_runs())
+        now = time.monotonic()
+        for run in runs:
+            run_id = run["dag_run_id"]
+            if progress.finished(run_id):
                 continue
-            run = get_run(run_id)
-            states = {"(run)": run["state"], **get_tasks(run_id)}
-            for task, state in states.items():
-                if seen.get((run_id, task), "") != state:
-                    seen[(run_id, task)] = state
-                    elapsed = time.monotonic() - started
-                    print(f"{elapsed:6.1f}s  {run_id}  {task}: {state}", file=out, flush=True)
-            if run["state"] in airflow.FINISHED_STATES:
-                finished[run_id] = run
-        if len(finished) < len(run_ids):
-            if time.monotonic() - started > timeout:
-                waiting = [run_id for run_id in run_ids if run_id not in finished]
-                raise TimeoutError(
-                    f"runs still not finished after {timeout:.0f} s: {waiting};"
-                    " is the DAG paused, or the scheduler down? (`lab status`, labs.md troubleshooting)"
-                )
-            time.sleep(poll_seconds)
-    return [finished[run_id] for run_id in run_ids]
+            states = {"(run)": run["state"]}
+            if run["state"] != "queued":  # a queued run's tasks have not started: spare the API a call
+                states.update(get_tasks(run_id))
+            for task, state in progress.changes(run_id, states, now):
+                if per_task:
+                    print(f"{now - started:6.1f}s  {run_id}  {task}: {state}", file=out, flush=True)
+                elif task == "(run)" and state in airflow.FINISHED_STATES:
+                    print(progress.finished_line(run, len(runs)), file=out, flush=True)
+        if all(run["state"] in airflow.FINISHED_STATES for run in runs):
+            return runs
+        if now - started > timeout:
+            raise TimeoutError(progress.unfinished(runs, now, timeout))
+        time.sleep(poll_seconds)
+
+
+class _Progress:
+    """What ``watch`` has seen: each run's and task's state, since when, and how many runs finished."""
+
+    def __init__(self, started: float) -> None:
+        self.started = started
+        self.seen: dict[tuple[str, str], tuple[str | None, float]] = {}  # state, first seen at
+        self.done = 0
+
+    def finished(self, run_id: str) -> bool:
+        """The run was seen finished at an earlier poll: nothing of it changes any more."""
+        state, _ = self.seen.get((run_id, "(run)"), (None, 0.0))
+        return state in airflow.FINISHED_STATES
+
+    def changes(self, run_id: str, states: dict[str, str | None], now: float) -> list[tuple[str, str | None]]:
+        changed = []
+        for task, state in states.items():
+            previous = self.seen.get((run_id, task))
+            if previous is None or previous[0] != state:
+                self.seen[(run_id, task)] = (state, now)
+                changed.append((task, state))
+                if task == "(run)" and state in airflow.FINISHED_STATES:
+                    self.done += 1
+        return changed
+
+    def finished_line(self, run: dict, total: int) -> str:
+        """``[ 7/30] 2024-01-07 success    4.1 s``: the run's logical date, how it ended, how long it ran."""
+        width = len(str(total))
+        seconds = _seconds_between(run.get("start_date"), run.get("end_date"))
+        took = f"{seconds:7.1f} s" if seconds is not None else ""
+        name = _logical_day(run) or run["dag_run_id"]
+        return f"[{self.done:>{width}}/{total}] {name} {run['state']:<8}{took}"
+
+    def unfinished(self, runs: Sequence[dict], now: float, timeout: float) -> str:
+        """What is still running or waiting, and for how long: the TimeoutError's message."""
+        waiting = [run for run in runs if run["state"] not in airflow.FINISHED_STATES]
+        lines = [f"{len(waiting)} of {len(runs)} runs not finished after {timeout:.0f} s:"]
+        queued = [run["dag_run_id"] for run in waiting if run["state"] == "queued"]
+        for run_id in (run["dag_run_id"] for run in waiting if run["state"] != "queued"):
+            lines.append(f"  {run_id}: {self._state_since(run_id, '(run)', now)}")
+            for (seen_run, task), _ in self.seen.items():
+                if seen_run == run_id and task != "(run)":
+                    lines.append(f"    {task}: {self._state_since(run_id, task, now)}")
+        if queued:
+            longest = max(now - self.seen[(run_id, "(run)")][1] for run_id in queued)
+            names = queued[0] if len(queued) == 1 else f"{queued[0]} ... {queued[-1]}"
+            lines.append(f"  {len(queued)} runs queued (not started) for {longest:.0f} s: {names}")
+        lines.append(
+            "A run or task that stays queued: is the DAG paused, or the scheduler down? (`lab status`,"
+            " labs.md troubleshooting). A task running long: its log, nb.task_log(dag_id, run_id, task_id)."
+        )
+        return "\n".join(lines)
+
+    def _state_since(self, run_id: str, task: str, now: float) -> str:
+        state, since = self.seen[(run_id, task)]
+        return f"{state} for {now - since:.0f} s"
+
+
+def _seconds_between(start: str | None, end: str | None) -> float | None:
+    if not (start and end):
+        return None
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()

@@ -22,7 +22,7 @@ from seed import warehouse
 
 CONNECT_TIMEOUT = 5
 # The emulator's own system tables (emulators/redshift/system_tables.py): emptied by a reset.
-EMULATOR_SYSTEM_TABLES = ("public.stl_load_errors", "public.sys_query_history")
+EMULATOR_SYSTEM_TABLES = ("redshift_emulator.stl_load_errors", "redshift_emulator.sys_query_history")
 
 
 def mysql_answers(settings: Settings) -> bool:
@@ -91,6 +91,9 @@ def ensure_warehouse_login(settings: Settings) -> None:
                 (redshift.password,),
             )
             print(f"PostgreSQL role {redshift.user}: created")
+        # A cluster's admin user creates users and groups (`lab init` creates the group analytics_users,
+        # seed/warehouse.py): CREATEROLE is PostgreSQL's right to do so, short of a superuser's.
+        cur.execute(sql.SQL("ALTER ROLE {} CREATEROLE").format(sql.Identifier(redshift.user)))
         cur.execute("SHOW server_version_num")
         if int(cur.fetchone()[0]) >= 150000:
             # Redshift does not enforce primary keys; the emulator stops PostgreSQL's checks in each session
@@ -199,13 +202,17 @@ def empty_bucket(settings: Settings) -> int:
 
 
 def drop_warehouse(settings: Settings) -> None:
-    """Drop the warehouse schema and empty the emulator's system tables, straight in PostgreSQL."""
+    """Drop the warehouse's schemas and empty the emulator's system tables, straight in PostgreSQL.
+
+    The group analytics_users stays: a group is the whole server's, and other databases on it (another
+    lab's, a test's) may hold grants to it, which would make dropping it fail. Its grants in this
+    database go with the schemas; `lab init` then grants it the new analytics schema again.
+    """
     conn = postgres_server(settings, settings.redshift.database)
     try:
         with conn.cursor() as cur:
-            cur.execute(
-                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(settings.warehouse_schema))
-            )
+            for schema in (settings.warehouse_schema, lab_settings.ANALYTICS_SCHEMA):
+                cur.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
             for table in EMULATOR_SYSTEM_TABLES:
                 cur.execute("SELECT to_regclass(%s) IS NOT NULL", (table,))
                 if cur.fetchone()[0]:

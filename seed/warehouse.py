@@ -1,4 +1,5 @@
-"""The warehouse side the course says must exist before a DAG runs: the schema and its tables.
+"""The warehouse side the course says must exist before a DAG runs: the schema and its tables, and the
+analytics schema with the group of analysts that may read its summary tables.
 
 Created through the Redshift endpoint of the settings (the emulator in the lab), with Redshift DDL.
 """
@@ -9,6 +10,7 @@ import psycopg2
 
 from lab.cli import UsageError
 from lab.config import Settings, redact
+from lab_settings import ANALYTICS_GROUP, ANALYTICS_SCHEMA
 
 # The course's DDL for the full-refresh and upsert DAGs.
 NPS_DDL = """
@@ -49,7 +51,8 @@ def connect(settings: Settings):
 
 
 def create(settings: Settings, reset: bool = False) -> list[str]:
-    """Create the schema and tables (dropping the tables first if ``reset``); returns the table names."""
+    """Create the schemas, tables and group (dropping the tables and summaries first if ``reset``);
+    returns what is now ready."""
     schema = settings.warehouse_schema
     conn = connect(settings)
     try:
@@ -59,6 +62,24 @@ def create(settings: Settings, reset: bool = False) -> list[str]:
                 if reset:
                     cur.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
                 cur.execute(ddl.format(schema=schema))
+            create_analytics(cur, reset)
     finally:
         conn.close()
-    return [f"{schema}.{table}" for table in TABLES]
+    return [f"{schema}.{table}" for table in TABLES] + [f"{ANALYTICS_SCHEMA} for group {ANALYTICS_GROUP}"]
+
+
+def create_analytics(cur, reset: bool) -> None:
+    """The schema the summary DAGs write to, and the group its tables are granted to.
+
+    Redshift has no CREATE GROUP IF NOT EXISTS (r_CREATE_GROUP.html), so the catalog is asked first. A
+    group belongs to the whole cluster, not to one database: it outlives a reset of the schemas.
+    Members of the group also need USAGE on the schema to read the tables granted to them
+    (r_GRANT.html).
+    """
+    if reset:
+        cur.execute(f"DROP SCHEMA IF EXISTS {ANALYTICS_SCHEMA} CASCADE")
+    cur.execute(f"CREATE SCHEMA IF NOT EXISTS {ANALYTICS_SCHEMA}")
+    cur.execute("SELECT 1 FROM pg_group WHERE groname = %s", (ANALYTICS_GROUP,))
+    if cur.fetchone() is None:
+        cur.execute(f"CREATE GROUP {ANALYTICS_GROUP}")
+    cur.execute(f"GRANT USAGE ON SCHEMA {ANALYTICS_SCHEMA} TO GROUP {ANALYTICS_GROUP}")

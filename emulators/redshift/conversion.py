@@ -90,8 +90,10 @@ def load_columns(plan: CopyFromS3, described: Sequence[Column]) -> list[Column]:
 
 
 def needs_row_conversion(plan: CopyFromS3, columns: Sequence[Column]) -> bool:
+    """JSON and Parquet always need the target's columns: to find each field, and to check its type."""
     return bool(
-        plan.blanks_as_null
+        plan.format in ("json", "parquet")
+        or plan.blanks_as_null
         or (plan.empty_as_null and plan.null_as is not None)
         or _explicit(plan.date_format)
         or _explicit(plan.time_format)
@@ -125,7 +127,8 @@ class RowConverter:
     def __init__(self, plan: CopyFromS3, columns: Sequence[Column]) -> None:
         self.plan = plan
         self.columns = list(columns)
-        self.null_as = "\\N" if plan.null_as is None else plan.null_as
+        # JSON has its own null; no string stands for it (None never equals a field).
+        self.null_as = None if plan.format == "json" else "\\N" if plan.null_as is None else plan.null_as
         # Each column's type converter, and whether a blank field is NULL there (BLANKSASNULL applies to
         # CHAR/VARCHAR; other types always load a blank field as NULL).
         self._rules = [

@@ -228,27 +228,55 @@ def _client_copy_to(cursor: _Cursor) -> None:
         raise RedshiftError("COPY ... TO is not supported by Redshift; use UNLOAD", FEATURE_NOT_SUPPORTED)
 
 
-def _csv_format(cursor: _Cursor, statement: str) -> str:
-    """The rest of `FORMAT [AS] name` (copy-parameters-data-format.html): CSV is the one format loaded
-    and unloaded here; JSON, AVRO, PARQUET, ORC... are refused by name."""
+def _data_format(cursor: _Cursor, statement: str) -> str:
+    """The rest of `FORMAT [AS] name` (copy-parameters-data-format.html, r_UNLOAD.html): CSV, JSON and
+    PARQUET are loaded and unloaded here; AVRO, ORC, FIXEDWIDTH... are refused by name."""
     cursor.accept("AS")
     data_format = cursor.next()
-    if data_format.upper != "CSV":
-        raise _unsupported(statement, f"FORMAT {data_format.text.upper()}", "only CSV and text files")
-    return "CSV"
+    if data_format.upper not in ("CSV", "JSON", "PARQUET"):
+        why = "only CSV, JSON, Parquet and text files"
+        raise _unsupported(statement, f"FORMAT {data_format.text.upper()}", why)
+    return data_format.upper
+
+
+def _json_option(cursor: _Cursor) -> str:
+    """The rest of `JSON [AS] 'json_option'` (copy-parameters-data-format.html#copy-json): 'auto',
+    'auto ignorecase' or the s3:// URL of a JSONPaths file; `FORMAT AS JSON` alone means 'auto'."""
+    cursor.accept("AS")
+    token = cursor.peek()
+    if token is None or token.kind != STRING:
+        return "auto"
+    cursor.next()
+    value = string_value(token)
+    if value.lower() in ("auto", "auto ignorecase"):
+        return value.lower()
+    if value.startswith("s3://"):
+        return value
+    if value.lower() == "noshred":
+        raise _unsupported("COPY", "JSON 'noshred'", "it loads SUPER columns, which PostgreSQL lacks")
+    raise RedshiftError(
+        f"JSON option '{value}' is none of 'auto', 'auto ignorecase' or an s3:// JSONPaths file"
+    )
 
 
 def _copy_parameters(cursor: _Cursor) -> dict:
     options: dict = {}
     csv_quote: str | None = None
+    given: list[str] = []  # the options named, for the checks of the JSON and Parquet formats
     while (token := cursor.peek()) is not None:
         cursor.next()
         word = token.upper
         if _authorization(cursor, word, options):
             continue
         if word == "FORMAT":
-            word = _csv_format(cursor, "COPY")
-        if word == "CSV":
+            word = _data_format(cursor, "COPY")
+        given.append(word)
+        if word == "JSON":
+            options["format"] = "json"
+            options["json_paths"] = _json_option(cursor)
+        elif word == "PARQUET":
+            options["format"] = "parquet"
+        elif word == "CSV":
             options["format"] = "csv"
             if cursor.accept("QUOTE"):
                 csv_quote = _single_char("COPY", "QUOTE", cursor.string())
@@ -292,10 +320,38 @@ def _copy_parameters(cursor: _Cursor) -> dict:
             raise _unsupported("COPY", word)
         else:
             raise _unexpected(token)
+    _check_format_options(options.get("format", "text"), given)
     return _checked_copy_options(options, csv_quote)
 
 
+# copy-usage_notes-copy-from-columnar.html: the only parameters COPY takes with Parquet (besides FROM
+# and the authorization ones; FILLRECORD and ACCEPTINVCHARS, also listed there, are refused by name).
+_PARQUET_OPTIONS = {"PARQUET", "MANIFEST", "STATUPDATE", "EXPLICIT_IDS"}
+# copy-parameters-data-format.html: CSV, DELIMITER, ESCAPE, FIXEDWIDTH, IGNOREHEADER, NULL AS, QUOTE
+# and REMOVEQUOTES describe delimited text; with JSON they are refused.
+_NOT_WITH_JSON = {"CSV", "QUOTE", "DELIMITER", "ESCAPE", "IGNOREHEADER", "NULL"}
+
+
+def _check_format_options(data_format: str, given: list[str]) -> None:
+    if given.count("JSON") + given.count("PARQUET") + given.count("CSV") > 1:
+        raise RedshiftError("conflicting or redundant options: more than one data format", SYNTAX_ERROR)
+    if data_format == "parquet":
+        refused = [word for word in given if word not in _PARQUET_OPTIONS]
+    elif data_format == "json":
+        refused = [word for word in given if word in _NOT_WITH_JSON]
+    else:
+        return
+    if refused:
+        argument = "NULL AS" if refused[0] == "NULL" else refused[0]
+        raise RedshiftError(
+            f"{argument} argument is not supported for {data_format.upper()} based COPY", SYNTAX_ERROR
+        )
+
+
 def _checked_copy_options(options: dict, csv_quote: str | None) -> dict:
+    if options.get("format") in ("json", "parquet"):
+        options["delimiter"] = ","  # the loader writes their rows upstream as CSV with the defaults
+        return options
     csv = options.get("format") == "csv"
     if csv_quote is not None:
         if not csv:
@@ -319,7 +375,7 @@ def copy_from_stdin_sql(plan: CopyFromS3) -> str:
 
 def _pg_copy_from_options(plan: CopyFromS3) -> list[str]:
     null = declared_null(plan)
-    if plan.format == "csv":
+    if plan.sends_csv:
         options = ["FORMAT csv"]
         if plan.delimiter != ",":
             options.append(f"DELIMITER {quote_literal(plan.delimiter)}")
@@ -333,7 +389,7 @@ def _pg_copy_from_options(plan: CopyFromS3) -> list[str]:
 
 def declared_null(plan: CopyFromS3) -> str:
     """The NULL string of the upstream COPY: what the loader's row-by-row path writes for NULL too."""
-    if plan.format == "csv":
+    if plan.sends_csv:
         # Redshift loads empty fields of non-character columns as NULL (copy-parameters-data-conversion
         # .html, BLANKSASNULL/EMPTYASNULL); PostgreSQL's CSV NULL '' does so for every column type.
         return "" if plan.null_as is None else plan.null_as
@@ -371,15 +427,17 @@ def parse_unload(tokens: Sequence[Token], rewrite_query: Callable[[str], str]) -
     if not url.startswith("s3://"):
         raise RedshiftError(f"UNLOAD destination '{url}' must be an s3:// URL")
     options: dict = {}
+    given: list[str] = []  # the options named, for the checks of the JSON and Parquet formats
     while (token := cursor.peek()) is not None:
         cursor.next()
         word = token.upper
         if _authorization(cursor, word, options):
             continue
         if word == "FORMAT":
-            word = _csv_format(cursor, "UNLOAD")
-        if word == "CSV":
-            options["format"] = "csv"
+            word = _data_format(cursor, "UNLOAD")
+        given.append(word)
+        if word in ("CSV", "JSON", "PARQUET"):
+            options["format"] = word.lower()
         elif word == "HEADER":
             options["header"] = True
         elif word == "DELIMITER":
@@ -408,6 +466,7 @@ def parse_unload(tokens: Sequence[Token], rewrite_query: Callable[[str], str]) -
             raise _unsupported("UNLOAD", word)
         else:
             raise _unexpected(token)
+    _check_unload_formats(options.get("format", "text"), given)
     _check_unload_text_options(options)
     return UnloadToS3(
         query=rewrite_query(string_value(query)), s3_url=url, credentials=_credentials(options), **options
@@ -428,6 +487,24 @@ def _max_file_size(cursor: _Cursor) -> int:
     return size_bytes
 
 
+# r_UNLOAD.html, FORMAT AS PARQUET | JSON: what each cannot be used with.
+_NOT_WITH_UNLOAD = {
+    "parquet": {"DELIMITER", "ADDQUOTES", "ESCAPE", "NULL", "HEADER", "GZIP", "BZIP2", "ZSTD"},
+    "json": {"DELIMITER", "ADDQUOTES", "ESCAPE", "NULL", "HEADER"},
+}
+
+
+def _check_unload_formats(data_format: str, given: list[str]) -> None:
+    if given.count("JSON") + given.count("PARQUET") + given.count("CSV") > 1:
+        raise RedshiftError("conflicting or redundant options: more than one data format", SYNTAX_ERROR)
+    refused = [word for word in given if word in _NOT_WITH_UNLOAD.get(data_format, ())]
+    if refused:
+        argument = "NULL AS" if refused[0] == "NULL" else refused[0]
+        raise RedshiftError(
+            f"{argument} argument is not supported for {data_format.upper()} based UNLOAD", SYNTAX_ERROR
+        )
+
+
 def _check_unload_text_options(options: dict) -> None:
     if options.get("format") != "csv":
         return
@@ -446,7 +523,22 @@ def copy_to_stdout_sql(plan: UnloadToS3) -> str:
     A text unload asks for PostgreSQL's own text format with its defaults (tab-delimited, `\\N` for NULL,
     backslash escapes), which is unambiguous; unload.py rewrites each row as Redshift writes it. CSV comes
     out of PostgreSQL as Redshift writes it and passes through.
+
+    Parquet and JSON need each value's type, which text does not tell: each row comes as one record in
+    binary COPY (a record's binary form names each field's type), and the first one with the column
+    names, as a JSON array (unload_formats.py).
     """
+    if plan.format in ("parquet", "json"):
+        names = (
+            "CASE WHEN unload_first THEN (SELECT to_json(array_agg(name))"
+            " FROM json_object_keys(to_json(unload_row)) AS name) END"
+        )
+        numbered = (
+            f"SELECT unload_row, row_number() OVER () = 1 AS unload_first FROM ({plan.query}) AS unload_row"
+        )
+        return (
+            f"COPY (SELECT unload_row, {names} FROM ({numbered}) AS numbered) TO STDOUT WITH (FORMAT binary)"
+        )
     options = [f"FORMAT {plan.format}"]
     if plan.format == "csv":
         if plan.delimiter != ",":

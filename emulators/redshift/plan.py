@@ -36,8 +36,10 @@ class CopyFromS3:
     compression: str | None = None
     ignore_header: int = 0
     max_error: int = 0
-    # Format of the files as Redshift reads them: 'csv' or 'text' (the pipe-delimited default).
+    # Format of the files as Redshift reads them: 'csv', 'text' (the pipe-delimited default), 'json' or
+    # 'parquet'.
     format: str = "text"
+    json_paths: str | None = None  # JSON: 'auto', 'auto ignorecase' or the s3:// URL of a JSONPaths file
     delimiter: str = "|"
     quote: str = '"'
     null_as: str | None = None  # None: Redshift's default for the format
@@ -46,6 +48,11 @@ class CopyFromS3:
     escape: bool = False  # text format: backslash escapes (Redshift's ESCAPE option)
     date_format: str | None = None
     time_format: str | None = None
+
+    @property
+    def sends_csv(self) -> bool:
+        """The rows go upstream as CSV: CSV files, and the rows the loader makes of JSON or Parquet."""
+        return self.format != "text"
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,7 @@ class UnloadToS3:
     s3_url: str
     credentials: S3Credentials
     region: str | None = None
-    format: str = "text"
+    format: str = "text"  # 'text', 'csv', 'json' or 'parquet'
     header: bool = False
     delimiter: str = "|"
     null_as: str = ""
@@ -71,8 +78,9 @@ class UnloadToS3:
 
     @property
     def copies_header(self) -> bool:
-        """PostgreSQL's output starts with the column names: for HEADER, or the manifest's schema."""
-        return self.header or self.manifest_verbose
+        """PostgreSQL's text output starts with the column names: for HEADER, or the manifest's schema
+        (Parquet and JSON unloads learn them with the first row)."""
+        return (self.header or self.manifest_verbose) and self.format in ("text", "csv")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
+from emulators.redshift.json_load import json_records
 from emulators.redshift.plan import CopyFromS3
 
 # (line_number, raw, fields): a plain tuple, the cheapest object to make for every row.
@@ -24,7 +25,10 @@ Record = tuple[int, str, list[str | None]]
 
 
 def read_records(lines: Iterable[str], plan: CopyFromS3) -> Iterator[Record]:
-    """One file's lines (each ending with a newline) -> its records."""
+    """One file's lines (each ending with a newline) -> its records; a JSON record's third item is its
+    parsed value (json_load.py)."""
+    if plan.format == "json":
+        return json_records(lines)
     if plan.format == "csv":
         return _csv_records(lines, plan.delimiter, plan.quote)
     null_as = "\\N" if plan.null_as is None else plan.null_as
@@ -95,7 +99,7 @@ class RowWriter:
     """Converted rows (None for NULL) -> lines of the COPY FROM STDIN format declared upstream."""
 
     def __init__(self, plan: CopyFromS3, declared_null: str) -> None:
-        self.csv = plan.format == "csv"
+        self.csv = plan.sends_csv
         self.delimiter = plan.delimiter
         self.quote = plan.quote
         self.null = declared_null

@@ -8,6 +8,7 @@ Pure functions: no I/O, no state. What changes:
   written by the unloader (copy_options.py holds the parameter rules).
 - Redshift-only table attributes (DISTSTYLE, DISTKEY, SORTKEY, ENCODE, BACKUP) are dropped: they tune
   storage, not results. IDENTITY(seed, step), GETDATE() and SYSDATE get their PostgreSQL spelling.
+- Redshift syntax PostgreSQL lacks (SELECT TOP, LISTAGG, SHOW TABLES, bare dateparts, ...): dialect.py.
 - Key constraints stay in the catalog (information_schema lists them, as Redshift's does) but are not
   enforced, as on Redshift (t_Defining_constraints.html): PRIMARY KEY and UNIQUE, in CREATE TABLE and in
   ALTER TABLE ... ADD, become DEFERRABLE INITIALLY DEFERRED, whose check the session keeps from running
@@ -21,9 +22,9 @@ from __future__ import annotations
 import re
 
 from emulators.redshift.copy_options import copy_from_stdin_sql, copy_to_stdout_sql, parse_copy, parse_unload
+from emulators.redshift.dialect import Statement, rewrite_expressions, rewrite_search_path, show_command_sql
 from emulators.redshift.plan import CopyFromS3, Rewritten, UnloadToS3
 from emulators.redshift.tokens import (
-    COMMENT,
     DOLLAR,
     HASH,
     INSIGNIFICANT,
@@ -34,9 +35,13 @@ from emulators.redshift.tokens import (
     WORD,
     WS,
     Token,
+    closing_parenthesis,
+    erase,
     quote_hash_name,
     split_statements,
     tokenize,
+    with_leading_blanks,
+    with_trailing_blanks,
 )
 
 # Every statement passes through rewrite(); substring tests on the lower-cased text (far cheaper than a
@@ -44,6 +49,9 @@ from emulators.redshift.tokens import (
 _MAY_NEED_REWRITING = (
     "#", "copy", "unload", "distkey", "diststyle", "sortkey", "encode", "backup", "identity", "getdate",
     "sysdate", "credentials", "access_key", "session_token", "password", "primary", "unique", "references",
+    # dialect.py
+    "top", "dateadd", "datediff", "date_part", "extract", "approximate", "nvl", "substring", "listagg",
+    "show", "search_path",
 )  # fmt: skip
 _SYSTEM_TABLES = ("stl_load_errors", "sys_query_history", "stl_query", "sys_load_error_detail")
 _SECRET_WORDS = re.compile(r"credentials|access_key|session_token|password|token=", re.IGNORECASE)
@@ -116,6 +124,8 @@ def _rewrite_statement(tokens: list[Token]) -> tuple[str, bool, CopyFromS3 | Unl
     if keyword == "UNLOAD":
         unload = parse_unload([tokens[index] for index in body[1:]], _rewrite_query)
         return _replace_body(tokens, body, copy_to_stdout_sql(unload)), True, unload
+    if keyword == "SHOW" and (query := show_command_sql([tokens[index] for index in body])) is not None:
+        return _replace_body(tokens, body, query), False, None
     return _rewrite_plain(tokens), False, None
 
 
@@ -154,6 +164,13 @@ def _rewrite_plain(tokens: list[Token]) -> str:
     elif keyword in ("SELECT", "WITH"):
         _select_into_hash_table_as_temp(words, positions, out)
     _date_functions(words, positions, out)
+    # dialect.py sees the statement without its semicolon
+    kept = [position for position, word in zip(positions, words, strict=True) if word.kind != SEMI]
+    statement = Statement(tokens, [tokens[index] for index in kept], kept, out)
+    if keyword in ("SET", "RESET"):
+        rewrite_search_path(statement)
+    else:
+        rewrite_expressions(statement)
     return "".join(out)
 
 
@@ -201,7 +218,7 @@ def _drop_table_attributes(
         start = (
             k - 1 if words[k].upper == "SORTKEY" and words[k - 1].upper in ("COMPOUND", "INTERLEAVED") else k
         )
-        _erase(tokens, out, _with_leading_blanks(tokens, positions[start]), positions[end])
+        erase(tokens, out, with_leading_blanks(tokens, positions[start]), positions[end])
         k = end + 1
 
 
@@ -217,18 +234,9 @@ def _attribute_end(words: list[Token], k: int) -> int | None:
         return k + 1
     if word in ("DISTKEY", "SORTKEY"):
         if following.text == "(":
-            return _closing_parenthesis(words, k + 1)
+            return closing_parenthesis(words, k + 1)
         return k + 1 if following.upper == "AUTO" else k
     return None
-
-
-def _closing_parenthesis(words: list[Token], opening: int) -> int:
-    depth = 0
-    for k in range(opening, len(words)):
-        depth += (words[k].text == "(") - (words[k].text == ")")
-        if depth == 0:
-            return k
-    return len(words) - 1
 
 
 def _drop_foreign_keys(
@@ -244,17 +252,17 @@ def _drop_foreign_keys(
     opening = _name_end(words, name) + 1
     if opening >= len(words) or words[opening].text != "(":
         return  # CREATE TABLE ... AS query
-    elements = _elements(words, opening, _closing_parenthesis(words, opening))
+    elements = _elements(words, opening, closing_parenthesis(words, opening))
     dropped = [_is_foreign_key(words, first) for first, _ in elements]
     for index, (first, last) in enumerate(elements):
         if not dropped[index]:
             _drop_column_references(tokens, words, positions, out, first, last)
         elif not all(dropped[:index]):  # a kept element comes before: take the comma in front
-            _erase(tokens, out, _with_leading_blanks(tokens, positions[first - 1]), positions[last])
+            erase(tokens, out, with_leading_blanks(tokens, positions[first - 1]), positions[last])
         elif index + 1 < len(elements):  # the first kept element comes after: take the comma behind
-            _erase(tokens, out, positions[first], _with_trailing_blanks(tokens, positions[last + 1]))
+            erase(tokens, out, positions[first], with_trailing_blanks(tokens, positions[last + 1]))
         else:
-            _erase(tokens, out, positions[first], positions[last])
+            erase(tokens, out, positions[first], positions[last])
 
 
 def _elements(words: list[Token], opening: int, closing: int) -> list[tuple[int, int]]:
@@ -285,8 +293,8 @@ def _drop_column_references(
         start = k - 2 if k - 2 > first and words[k - 2].upper == "CONSTRAINT" else k
         end = _name_end(words, k + 1)
         if end < last and words[end + 1].text == "(":
-            end = _closing_parenthesis(words, end + 1)
-        _erase(tokens, out, _with_leading_blanks(tokens, positions[start]), positions[end])
+            end = closing_parenthesis(words, end + 1)
+        erase(tokens, out, with_leading_blanks(tokens, positions[start]), positions[end])
 
 
 def _defer_key_checks(words: list[Token], positions: list[int], out: list[str]) -> None:
@@ -306,7 +314,7 @@ def _defer_key_checks(words: list[Token], positions: list[int], out: list[str]) 
         else:
             continue
         if end + 1 < len(words) and words[end + 1].text == "(":  # a table constraint: its column list
-            end = _closing_parenthesis(words, end + 1)
+            end = closing_parenthesis(words, end + 1)
         following = [token.upper for token in words[end + 1 : end + 3]]
         if following[:1] not in (["DEFERRABLE"], ["INITIALLY"]) and following != ["NOT", "DEFERRABLE"]:
             out[positions[end]] += " DEFERRABLE INITIALLY DEFERRED"
@@ -317,30 +325,6 @@ def _name_end(words: list[Token], k: int) -> int:
     while k + 2 < len(words) and words[k + 1].text == ".":
         k += 2
     return k
-
-
-def _erase(tokens: list[Token], out: list[str], start: int, end: int) -> None:
-    """Blank tokens[start..end] but their comments and the blanks on either side of a comment (the line
-    break that ends a -- comment must stay)."""
-    for index in range(start, end + 1):
-        beside_comment = tokens[index].kind == WS and COMMENT in (
-            tokens[index - 1].kind if index > 0 else None,
-            tokens[index + 1].kind if index + 1 < len(tokens) else None,
-        )
-        if tokens[index].kind != COMMENT and not beside_comment:
-            out[index] = ""
-
-
-def _with_leading_blanks(tokens: list[Token], index: int) -> int:
-    while index > 0 and tokens[index - 1].kind == WS:
-        index -= 1
-    return index
-
-
-def _with_trailing_blanks(tokens: list[Token], index: int) -> int:
-    while index + 1 < len(tokens) and tokens[index + 1].kind == WS:
-        index += 1
-    return index
 
 
 def _identity(words: list[Token], positions: list[int], out: list[str]) -> None:

@@ -9,7 +9,8 @@ short, so memory stays bounded whatever the size of the files.
 When the COPY needs Redshift's per-field rules (``convert_rows``, see conversion.py), the loader splits
 each file into records, converts them, skips the bad ones MAXERROR allows (``rejected``) and writes the
 rest in the format declared upstream; it remembers where each recent row came from instead of counting
-newlines.
+newlines. JSON files take that path too (json_load.py turns each record into fields). Parquet files are
+read a row group at a time and written upstream as CSV by Arrow (parquet_load.py).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from emulators.redshift.conversion import BadField, Column, RowConverter
 from emulators.redshift.copy_options import declared_null
 from emulators.redshift.errors import RedshiftError
+from emulators.redshift.json_load import JsonPath, JsonRowConverter, parse_jsonpaths
 from emulators.redshift.plan import CopyFromS3, LoadErrorRow, S3Credentials
 from emulators.redshift.records import RowWriter, read_records
 
@@ -122,14 +124,21 @@ class S3Load:
         self._recent: deque[tuple[int, bool, bytes]] = deque(maxlen=RECENT_CHUNKS)
         self._at_line_start = True
         # The row-by-row path (convert_rows): its converter, the rows it refused, where recent rows came from.
-        self._converter: RowConverter | None = None
+        self._columns: list[Column] = []
+        self._converter: RowConverter | JsonRowConverter | None = None
         self.rejected: list[LoadErrorRow] = []
         self._rows_sent = 0
         self._row_origins: deque[tuple[int, int, str]] = deque(maxlen=RECENT_ROWS)
+        # Parquet: (first row sent, file index) of each batch, to name the file of a row PostgreSQL refuses.
+        self._batch_starts: list[int] = []
+        self._batch_files: list[int] = []
 
     def convert_rows(self, columns: list[Column]) -> None:
-        """Load row by row with Redshift's per-field rules, for these target columns in file order."""
-        self._converter = RowConverter(self.spec, columns)
+        """Load row by row with Redshift's per-field rules, for these target columns in file order (JSON:
+        the converter is made in open(), once the JSONPaths file is read)."""
+        self._columns = columns
+        if self.spec.format in ("text", "csv"):
+            self._converter = RowConverter(self.spec, columns)
 
     # -- before any data flows -----------------------------------------------------------------------
 
@@ -152,6 +161,19 @@ class S3Load:
         if not self._objects:
             message = f"The specified S3 prefix '{key}' does not exist"
             raise RedshiftError(message, detail=redshift_detail(message, S3_ERROR_CODE, ""))
+        if self.spec.format == "json":
+            self._converter = JsonRowConverter(self.spec, self._columns, self._jsonpaths())
+
+    def _jsonpaths(self) -> list[JsonPath] | None:
+        """The JSONPaths file's paths; None with 'auto' (copy-usage_notes-copy-from-json.html)."""
+        if not self.spec.json_paths.startswith("s3://"):
+            return None
+        bucket, key = split_s3_url(self.spec.json_paths)
+        try:
+            document = self._client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except (ClientError, BotoCoreError) as error:
+            raise s3_error(error, f"JSONPaths file {self.spec.json_paths}") from error
+        return parse_jsonpaths(document, self.spec.json_paths, len(self._columns))
 
     def _manifest_objects(self, bucket: str, key: str) -> list[_Object]:
         # loading-data-files-using-manifest.html: {"entries": [{"url": "s3://...", "mandatory": true}]}
@@ -184,9 +206,17 @@ class S3Load:
         """The COPY data; raises RedshiftError if S3 fails or a file is corrupt."""
         items: queue.Queue = queue.Queue(maxsize=PREFETCH_CHUNKS)
         stop = threading.Event()
-        reader = threading.Thread(target=self._read_all, args=(items, stop), name="s3-load", daemon=True)
+        # Parquet is decoded in the reader thread too: Arrow's allocator keeps a heap per thread, so one
+        # thread, not each worker that would call next(), holds its buffers.
+        produced = self._parquet_items() if self.spec.format == "parquet" else self._file_items()
+        reader = threading.Thread(
+            target=self._read_all, args=(produced, items, stop), name="s3-load", daemon=True
+        )
         reader.start()
         try:
+            if self.spec.format == "parquet":
+                yield from (chunk for _index, chunk in _received(items))
+                return
             if self._converter is not None:
                 yield from self._converted_chunks(_received(items))
                 return
@@ -224,6 +254,25 @@ class S3Load:
         if out:
             yield "".join(out).encode("utf-8", "surrogateescape")
 
+    def _parquet_items(self) -> Iterator[tuple[int, bytes]]:
+        """(file index, CSV of some of its rows) for every Parquet file, noting where each piece starts."""
+        # Imported here: pyarrow adds tens of MB to the process, which only Parquet loads should pay.
+        from emulators.redshift import parquet_load
+
+        for index, s3_object in enumerate(self._objects):
+            try:
+                parquet = parquet_load.open_parquet(
+                    self._client, s3_object.bucket, s3_object.key, s3_object.url
+                )
+                parquet_load.check_schema(parquet.schema_arrow, self._columns, s3_object.url)
+                for rows, data in parquet_load.csv_batches(parquet, s3_object.url):
+                    self._batch_starts.append(self._rows_sent + 1)
+                    self._batch_files.append(index)
+                    self._rows_sent += rows
+                    yield index, data
+            except (ClientError, BotoCoreError) as error:
+                raise s3_error(error, f"S3 object {s3_object.url}") from error
+
     def _reject(self, file_index: int, line_number: int, raw: str, bad: BadField) -> None:
         """A row Redshift refuses: to stl_load_errors, skipped while MAXERROR allows, else the load fails."""
         column = bad.column
@@ -244,7 +293,19 @@ class S3Load:
         if len(self.rejected) > self.spec.max_error:
             raise _load_failed(self.spec.table_name, row)
 
-    def _read_all(self, items: queue.Queue, stop: threading.Event) -> None:
+    def _file_items(self) -> Iterator[tuple[int, bytes]]:
+        """(file index, chunk) for every file, each file ending with a newline."""
+        for index, s3_object in enumerate(self._objects):
+            last = b"\n"
+            for chunk in _skip_lines(self._file_chunks(s3_object), self.spec.ignore_header):
+                yield index, chunk
+                last = chunk
+            if not last.endswith(b"\n"):
+                yield index, b"\n"
+
+    def _read_all(
+        self, produced: Iterator[tuple[int, bytes]], items: queue.Queue, stop: threading.Event
+    ) -> None:
         def put(item) -> bool:
             while not stop.is_set():
                 try:
@@ -255,13 +316,8 @@ class S3Load:
             return False
 
         try:
-            for index, s3_object in enumerate(self._objects):
-                last = b"\n"
-                for chunk in _skip_lines(self._file_chunks(s3_object), self.spec.ignore_header):
-                    if not put((index, chunk)):
-                        return
-                    last = chunk
-                if not last.endswith(b"\n") and not put((index, b"\n")):
+            for item in produced:
+                if not put(item):
                     return
         except BaseException as error:  # handed to the consumer, which raises it in its own thread
             put(error)
@@ -301,7 +357,9 @@ class S3Load:
         err_code, err_reason, type_name, position = _redshift_reason(
             upstream_fields.get("C", ""), message, value
         )
-        if self._converter is not None:
+        if self.spec.format == "parquet":
+            filename, line_number, raw_line = self._batch_origin(stream_line)
+        elif self._converter is not None:
             filename, line_number, raw_line = self._row_origin(stream_line)
         else:
             filename, line_number, raw_line = self._line_origin(stream_line)
@@ -340,6 +398,15 @@ class S3Load:
             return "", 0, ""
         file_index, line_number, raw = self._row_origins[index]
         return self._objects[file_index].url, line_number + self.spec.ignore_header, raw
+
+    def _batch_origin(self, row_number: int) -> tuple[str, int, str]:
+        """The same for Parquet: the file, and the row's number in it (a binary file has no raw line)."""
+        slot = bisect.bisect_right(self._batch_starts, row_number) - 1
+        if not row_number or slot < 0:
+            return "", 0, ""
+        file_index = self._batch_files[slot]
+        first_slot = self._batch_files.index(file_index)
+        return self._objects[file_index].url, row_number - self._batch_starts[first_slot] + 1, ""
 
     def _recent_line(self, stream_line: int) -> bytes | None:
         for index, (first_line, at_line_start, _chunk) in enumerate(self._recent):

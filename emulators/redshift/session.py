@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from emulators.redshift import messages
 from emulators.redshift.conversion import Column, columns_sql, load_columns, needs_row_conversion
 from emulators.redshift.errors import RedshiftError
+from emulators.redshift.functions import EXPLAINED_SQLSTATES, SEARCH_PATH_TAIL, explained_error
 from emulators.redshift.messages import Backend, Frontend
 from emulators.redshift.plan import CopyFromS3, LoadErrorRow, Rewritten, UnloadToS3
 from emulators.redshift.rewrite import mask_secrets, rewrite
@@ -42,11 +43,21 @@ REDSHIFT_ONLY_PARAMETERS = frozenset(
 # that upstream's transaction state (aborted block, ReadyForQuery status) is exactly what it would be
 # had Redshift refused it. The client sees the emulator's error in place of upstream's.
 REFUSED_SQL = "redshift emulator refused this statement"
-# Run in every client's session before its first ReadyForQuery: no trigger fires, so neither the re-check of
-# a deferred key (rewrite.py makes every key deferrable) nor a foreign key's check runs. The keys stay in
-# the catalog, unenforced, as on Redshift (t_Defining_constraints.html). Superusers only, or a role granted
-# SET ON PARAMETER session_replication_role (PostgreSQL 15+).
-UNENFORCED_KEYS_SQL = "SET session_replication_role = replica"
+# Run in every client's session before its first ReadyForQuery, in one round trip:
+# 1. The emulator's Redshift functions and system tables (functions.py) on the search path, after the
+#    session's own schemas (the role's and database's defaults kept) and before pg_catalog.
+# 2. No trigger fires, so neither the re-check of a deferred key (rewrite.py makes every key deferrable) nor
+#    a foreign key's check runs. The keys stay in the catalog, unenforced, as on Redshift
+#    (t_Defining_constraints.html). Superusers only, or a role granted SET ON PARAMETER
+#    session_replication_role (PostgreSQL 15+): for others the DO block's handler keeps the search path
+#    (one failing statement would undo the whole Query), and the last row says which case it was.
+SESSION_SETUP_SQL = (
+    "SELECT set_config('search_path', concat_ws(', ', nullif(current_setting('search_path'), ''), "
+    f"'{SEARCH_PATH_TAIL}'), false); "
+    "DO $$BEGIN SET session_replication_role = replica; "
+    "EXCEPTION WHEN insufficient_privilege THEN NULL; END$$; "
+    "SELECT current_setting('session_replication_role')"
+)
 # While one side is on hold, what it sends is kept up to this size before the emulator stops reading.
 HOLD_BUFFER_LIMIT = 1 << 20
 # UNLOAD output is handed to the (blocking) writer in batches of about this size.
@@ -492,10 +503,12 @@ class Session:
         self.client.release()
 
     async def _set_up_session(self, ready_for_query: bytes) -> None:
-        """Authenticated: make the session's keys unenforced, then hand the client upstream's first
-        ReadyForQuery, held back until now (the client is held meanwhile)."""
-        rows, _ = await self._hidden_query(UNENFORCED_KEYS_SQL)
-        if rows is None:
+        """Authenticated: make sure the database has the emulator's functions, put them on the session's
+        search path and make its keys unenforced, then hand the client upstream's first ReadyForQuery, held
+        back until now (the client is held meanwhile)."""
+        await self.system.prepare(self.database)
+        rows, _ = await self._hidden_query(SESSION_SETUP_SQL)
+        if not rows or rows[-1] != ["replica"]:
             warn_keys_enforced()  # the session goes on, with PostgreSQL's checks
         self.state = READY
         log.debug("session for %s@%s ready (upstream pid %s)", self.user, self.database, self.backend_pid)
@@ -753,6 +766,9 @@ class Session:
             return AGAIN
         request.error = messages.error_fields(payload)
         outcome: Outcome = FORWARD
+        if request.replacement is None and request.error.get("C") in EXPLAINED_SQLSTATES:
+            # E.g. PostgreSQL's hint to add explicit type casts, which would send a learner the wrong way.
+            request.replacement = explained_error(request.error)
         if request.replacement is not None:
             outcome = messages.error_response(request.replacement)
             request.error = {"C": request.replacement.sqlstate, "M": request.replacement.message}

@@ -1,6 +1,11 @@
 """Redshift's system tables the course looks at, kept by the emulator in each warehouse database:
 STL_LOAD_ERRORS (why a COPY failed) and SYS_QUERY_HISTORY / STL_QUERY (what ran).
 
+They live in the emulator's own schema (functions.FUNCTION_SCHEMA), which every session searches, so a
+learner reads them unqualified, as Redshift's in pg_catalog, and never sees them among their own tables.
+The same connection installs the emulator's Redshift functions there (functions.py) before any client
+statement runs in the database.
+
 They are written by the emulator's own bookkeeping connection (one per database, autocommit), never by
 the client's session, so a row survives the client's rollback and every session sees it at once,
 as on Redshift. History is cheap for the client: statements are queued in memory and written in
@@ -24,6 +29,7 @@ from datetime import datetime, timedelta
 
 import psycopg
 
+from emulators.redshift.functions import FUNCTION_SCHEMA, install_library
 from emulators.redshift.plan import LoadErrorRow
 from lab.config import DatabaseUrl
 
@@ -40,8 +46,19 @@ COMPLAIN_EVERY = 60.0  # seconds between two log lines about the same database's
 # One lock id for "create the system tables", so concurrent emulators and sessions create them once.
 CREATE_LOCK_ID = 0x52534531
 
-SCHEMA_SQL = """
-CREATE TABLE IF NOT EXISTS public.stl_load_errors (
+SCHEMA_SQL = f"""
+CREATE SCHEMA IF NOT EXISTS {FUNCTION_SCHEMA};
+GRANT USAGE ON SCHEMA {FUNCTION_SCHEMA} TO PUBLIC;
+-- Emulators before this one kept them in public: move them there, history and all.
+DO $$BEGIN
+    IF to_regclass('public.sys_query_history') IS NOT NULL
+       AND to_regclass('{FUNCTION_SCHEMA}.sys_query_history') IS NULL THEN
+        DROP VIEW IF EXISTS public.stl_query;
+        ALTER TABLE public.sys_query_history SET SCHEMA {FUNCTION_SCHEMA};
+        ALTER TABLE IF EXISTS public.stl_load_errors SET SCHEMA {FUNCTION_SCHEMA};
+    END IF;
+END$$;
+CREATE TABLE IF NOT EXISTS {FUNCTION_SCHEMA}.stl_load_errors (
     userid integer,
     slice integer,
     tbl integer,
@@ -59,7 +76,7 @@ CREATE TABLE IF NOT EXISTS public.stl_load_errors (
     err_code integer,
     err_reason text
 );
-CREATE TABLE IF NOT EXISTS public.sys_query_history (
+CREATE TABLE IF NOT EXISTS {FUNCTION_SCHEMA}.sys_query_history (
     query_id bigint NOT NULL,
     session_id integer,
     user_name text,
@@ -72,29 +89,30 @@ CREATE TABLE IF NOT EXISTS public.sys_query_history (
     returned_rows bigint,
     error_message text
 );
-CREATE INDEX IF NOT EXISTS sys_query_history_query_id ON public.sys_query_history (query_id);
-CREATE OR REPLACE VIEW public.stl_query AS
+CREATE INDEX IF NOT EXISTS sys_query_history_query_id ON {FUNCTION_SCHEMA}.sys_query_history (query_id);
+CREATE OR REPLACE VIEW {FUNCTION_SCHEMA}.stl_query AS
     SELECT (SELECT usesysid FROM pg_user WHERE usename = h.user_name)::integer AS userid,
            h.query_id AS query, ''::text AS label, h.session_id AS pid, h.database_name AS database,
            h.query_text AS querytxt, h.start_time AS starttime, h.end_time AS endtime,
            (h.status <> 'success')::integer AS aborted
-    FROM public.sys_query_history h;
-GRANT SELECT ON public.stl_load_errors, public.sys_query_history, public.stl_query TO PUBLIC;
+    FROM {FUNCTION_SCHEMA}.sys_query_history h;
+GRANT SELECT ON {FUNCTION_SCHEMA}.stl_load_errors, {FUNCTION_SCHEMA}.sys_query_history,
+    {FUNCTION_SCHEMA}.stl_query TO PUBLIC;
 """
 
-COPY_HISTORY = """
-COPY public.sys_query_history (query_id, session_id, user_name, database_name, query_text, status,
+COPY_HISTORY = f"""
+COPY {FUNCTION_SCHEMA}.sys_query_history (query_id, session_id, user_name, database_name, query_text, status,
     start_time, end_time, elapsed_time, returned_rows, error_message) FROM STDIN
 """
 
-PRUNE_HISTORY = """
-DELETE FROM public.sys_query_history WHERE query_id <= (
-    SELECT query_id FROM public.sys_query_history ORDER BY query_id DESC OFFSET %s LIMIT 1)
+PRUNE_HISTORY = f"""
+DELETE FROM {FUNCTION_SCHEMA}.sys_query_history WHERE query_id <= (
+    SELECT query_id FROM {FUNCTION_SCHEMA}.sys_query_history ORDER BY query_id DESC OFFSET %s LIMIT 1)
 """
 
-INSERT_LOAD_ERROR = """
-INSERT INTO public.stl_load_errors (userid, slice, tbl, starttime, session, query, filename, line_number,
-    colname, type, col_length, position, raw_line, raw_field_value, err_code, err_reason)
+INSERT_LOAD_ERROR = f"""
+INSERT INTO {FUNCTION_SCHEMA}.stl_load_errors (userid, slice, tbl, starttime, session, query, filename,
+    line_number, colname, type, col_length, position, raw_line, raw_field_value, err_code, err_reason)
 VALUES ((SELECT usesysid FROM pg_user WHERE usename = %s), 0, to_regclass(%s)::oid::integer,
     %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 """
@@ -223,14 +241,19 @@ class SystemTables:
     def record(self, entry: HistoryEntry) -> None:
         self._queue.append(entry)
 
+    async def prepare(self, database: str) -> None:
+        """Make sure the system tables and the function library exist in ``database`` (once per process):
+        a session calls it before its client's first statement."""
+        try:
+            await self._connection(database)
+        except psycopg.Error as error:
+            self._complain(database, f"could not prepare the system tables and functions: {error}")
+
     async def flush(self, database: str | None = None) -> None:
         """Write every queued statement now; with ``database``, also make sure its tables exist."""
         async with self._write_lock:
             if database is not None:
-                try:
-                    await self._connection(database)
-                except psycopg.Error as error:
-                    self._complain(database, f"could not prepare the system tables: {error}")
+                await self.prepare(database)
             batch = list(self._queue)
             self._queue.clear()
             by_database: dict[str, list[HistoryEntry]] = defaultdict(list)
@@ -293,6 +316,7 @@ class SystemTables:
             async with conn.transaction():
                 await conn.execute("SELECT pg_advisory_xact_lock(%s)", (CREATE_LOCK_ID,))
                 await conn.execute(SCHEMA_SQL)
+                await install_library(conn)
             self._connections[database] = conn
             return conn
 

@@ -4,7 +4,7 @@ Every character of the input belongs to exactly one token, so joining the tokens
 back. String literals (standard '' and E'' with backslash escapes), comments (-- and nested /* */),
 dollar-quoted bodies and quoted identifiers are single tokens. Redshift's temporary table names
 (`#name`) are tokens of their own kind. The tokenizer never raises: an unterminated construct runs to
-the end of the text and PostgreSQL reports it.
+the end of the text and PostgreSQL reports it. The helpers at the end edit a statement token by token.
 """
 
 from __future__ import annotations
@@ -145,3 +145,41 @@ def quote_literal(value: str) -> str:
 def quote_hash_name(token: Token) -> str:
     """`#Name` -> `"#name"`: unquoted names fold to lower case in Redshift and PostgreSQL alike."""
     return '"' + token.text.lower() + '"'
+
+
+# Editing a statement: rewrite.py and dialect.py change ``out``, the list of its tokens' texts, in place,
+# and address the significant tokens ("words") through ``positions``, their indexes in ``tokens``.
+
+
+def closing_parenthesis(words: list[Token], opening: int) -> int:
+    """Index of the ")" that closes the "(" at words[opening] (the last word if it is never closed)."""
+    depth = 0
+    for k in range(opening, len(words)):
+        depth += (words[k].text == "(") - (words[k].text == ")")
+        if depth == 0:
+            return k
+    return len(words) - 1
+
+
+def erase(tokens: list[Token], out: list[str], start: int, end: int) -> None:
+    """Blank tokens[start..end] but their comments and the blanks on either side of a comment (the line
+    break that ends a -- comment must stay)."""
+    for index in range(start, end + 1):
+        beside_comment = tokens[index].kind == WS and COMMENT in (
+            tokens[index - 1].kind if index > 0 else None,
+            tokens[index + 1].kind if index + 1 < len(tokens) else None,
+        )
+        if tokens[index].kind != COMMENT and not beside_comment:
+            out[index] = ""
+
+
+def with_leading_blanks(tokens: list[Token], index: int) -> int:
+    while index > 0 and tokens[index - 1].kind == WS:
+        index -= 1
+    return index
+
+
+def with_trailing_blanks(tokens: list[Token], index: int) -> int:
+    while index + 1 < len(tokens) and tokens[index + 1].kind == WS:
+        index += 1
+    return index

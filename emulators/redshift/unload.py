@@ -1,10 +1,11 @@
 """Write an UNLOAD's output to S3 as Redshift writes it (r_UNLOAD.html): the rows in Redshift's delimited
-text or CSV, split into part files named as Redshift names them, and the manifest.
+text, CSV, JSON lines or Parquet, split into part files named as Redshift names them, and the manifest.
 
 Rows arrive one per CopyData message of PostgreSQL's `COPY (query) TO STDOUT` (the protocol sends each row
 as one message). A text unload's rows come in PostgreSQL's own text format and are rewritten here; CSV rows
 pass through. Each file is compressed on the fly (GZIP) and uploaded as a multipart upload once it outgrows
-one part, so memory stays bounded.
+one part, so memory stays bounded. JSON and Parquet rows come in binary COPY and are decoded by
+unload_formats.py; Parquet files are written a row group (GROUP_ROWS rows) at a time.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from emulators.redshift.copy_options import LARGEST_UNLOAD_FILE
 from emulators.redshift.errors import RedshiftError
 from emulators.redshift.plan import UnloadToS3
 from emulators.redshift.s3_load import s3_client, s3_error, split_s3_url
+from emulators.redshift.unload_formats import BinaryRows, ParquetRows, json_line
 
 PART_SIZE = 8 * 1024 * 1024  # S3 multipart parts must be at least 5 MiB, except the last
+GROUP_ROWS = 64 * 1024  # rows of one Parquet row group
 NOT_EMPTY = (
     "Specified unload destination on S3 is not empty. Consider using a different bucket / prefix, "
     "manually removing the target files in S3, or using the ALLOWOVERWRITE option."
@@ -136,8 +139,8 @@ class _PartFile:
             self._unflushed = 0
         return self.size + _deflate_bound(length) <= self._max_size
 
-    def write(self, line: bytes) -> None:
-        self.records += 1
+    def write(self, line: bytes, records: int = 1) -> None:
+        self.records += records
         if self._compressor is None:
             self._add(line)
         else:
@@ -204,6 +207,9 @@ class S3Unload:
         self._client = s3_client(spec.credentials, spec.region, endpoint_url)
         self._bucket, self._prefix = split_s3_url(spec.s3_url)
         self._format = DelimitedText(spec) if spec.format == "text" else _as_is
+        self._binary = BinaryRows() if spec.format in ("json", "parquet") else None
+        self._group: list[list[object]] = []  # Parquet: the rows of the next row group
+        self._parquet: ParquetRows | None = None  # Parquet: the writer of the file being written
         self._awaiting_header = spec.copies_header
         self._header: bytes | None = None  # repeated at the top of each file
         self._columns: list[str] = []
@@ -224,6 +230,9 @@ class S3Unload:
 
     def write(self, rows: list[bytes]) -> None:
         """Rows of upstream's COPY output, each a whole row (one CopyData message)."""
+        if self._binary is not None:
+            self._write_binary(rows)
+            return
         for row in rows:
             if self._awaiting_header:
                 self._awaiting_header = False
@@ -232,13 +241,18 @@ class S3Unload:
                 self._write_line(self._format(row))
 
     def finish(self) -> list[str]:
-        """Complete the last file (the only one, empty, when no row came) and the manifest; the keys of the
-        part files."""
-        if self._file is None:
+        """Complete the last file (the only one, empty, when no row came; none for Parquet) and the
+        manifest; the keys of the part files."""
+        if self.spec.format == "parquet":
+            self._finish_parquet()
+        elif self._file is None:
             self._next_file()
-        self._file.finish()
-        self._finished.append(self._file)
-        self._file = None
+        if self._binary is not None:
+            self._columns = self._binary.names
+        if self._file is not None:
+            self._file.finish()
+            self._finished.append(self._file)
+            self._file = None
         if self.spec.manifest:
             key = self._prefix + "manifest"
             try:
@@ -249,6 +263,7 @@ class S3Unload:
 
     def abort(self) -> None:
         """Leave no part file of a failed UNLOAD behind: drop the one being written, delete finished ones."""
+        self._parquet = None
         if self._file is not None:
             self._file.abort()
             self._file = None
@@ -268,6 +283,41 @@ class S3Unload:
             # r_UNLOAD.html, HEADER: DELIMITER, ADDQUOTES and ESCAPE apply to the header line too.
             self._header = self._format(row)
 
+    def _write_binary(self, rows: list[bytes]) -> None:
+        for row in rows:
+            values = self._binary.values(row)
+            if values is None:
+                continue
+            if self.spec.format == "json":
+                self._write_line(json_line(self._binary.names, self._binary.oids, values))
+                continue
+            self._group.append(values)
+            if len(self._group) >= GROUP_ROWS:
+                self._write_group()
+
+    def _write_group(self) -> None:
+        """One Parquet row group; MAXFILESIZE: a file that reached it is closed after its last group."""
+        if self._parquet is None:
+            self._next_file()
+            self._parquet = ParquetRows(self._binary.names, self._binary.oids, self._file_bytes)
+        self._parquet.write_group(self._group)
+        self._file.records += len(self._group)
+        self._group = []
+        if self._file.size >= (self.spec.max_file_size or LARGEST_UNLOAD_FILE):
+            self._parquet.close()
+            self._parquet = None
+
+    def _file_bytes(self, data: bytes) -> None:
+        self._file.write(data, records=0)
+
+    def _finish_parquet(self) -> None:
+        """The last row group and the file's footer. No rows, no file: a Parquet file needs a schema."""
+        if self._group:
+            self._write_group()
+        if self._parquet is not None:
+            self._parquet.close()
+            self._parquet = None
+
     def _write_line(self, line: bytes) -> None:
         # MAXFILESIZE: a row that does not fit starts the next file; rows never straddle files, and a
         # row larger than the limit gets a file of its own.
@@ -283,7 +333,9 @@ class S3Unload:
         # r_UNLOAD.html: PARALLEL ON names files <prefix><slice>_part_<part> (slice 0, the emulator's
         # only one); PARALLEL OFF names them <prefix>000, <prefix>001...; '.gz' with GZIP.
         suffix = f"0000_part_{index:02d}" if self.spec.parallel else f"{index:03d}"
-        key = self._prefix + suffix + (".gz" if self.spec.gzip else "")
+        # Parquet files end in '.parquet', as Redshift names them (r_UNLOAD_command_examples.html).
+        extension = ".parquet" if self.spec.format == "parquet" else ".gz" if self.spec.gzip else ""
+        key = self._prefix + suffix + extension
         max_size = self.spec.max_file_size or LARGEST_UNLOAD_FILE
         self._file = _PartFile(self._client, self._bucket, key, self.spec.gzip, max_size, self._header)
 

@@ -56,6 +56,7 @@ def test_dags_parse_without_errors_or_connections(tmp_path):
     assert parsed["errors"] == {}
     dags = parsed["dags"]
     assert sorted(dags) == [
+        "Build_Summary",
         "MySQL_to_Redshift",
         "MySQL_to_Redshift_row_number",
         "MySQL_to_Redshift_v2",
@@ -80,6 +81,12 @@ def test_dags_parse_without_errors_or_connections(tmp_path):
         "s3_to_temp_nps_changes",
         "keep_latest_nps_changes",
         "drop_temp_nps_changes",
+    ]
+    assert dags["Build_Summary"]["tasks"] == [
+        "check_source_has_rows",
+        "create_temp_nps_summary",
+        "check_one_row_per_day",
+        "swap_nps_summary",
     ]
 
 

@@ -150,10 +150,11 @@ def wait_for_history(cluster: PostgresCluster, marker: str, timeout: float = 15)
     try:
         with conn.cursor() as cur:
             while time.monotonic() < deadline:
-                cur.execute("SELECT to_regclass('public.sys_query_history') IS NOT NULL")
+                cur.execute("SELECT to_regclass('redshift_emulator.sys_query_history') IS NOT NULL")
                 if cur.fetchone()[0]:
                     cur.execute(
-                        "SELECT user_name, status FROM public.sys_query_history WHERE query_text LIKE %s",
+                        "SELECT user_name, status FROM redshift_emulator.sys_query_history"
+                        " WHERE query_text LIKE %s",
                         (f"%{marker}%",),
                     )
                     if rows := cur.fetchall():

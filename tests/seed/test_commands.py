@@ -80,8 +80,14 @@ def test_unreachable_mysql_gives_one_clear_line(env):
 def test_warehouse_creates_the_course_tables_through_the_redshift_endpoint(lab_env, warehouse_url):
     result = lab(lab_env, "seed", "warehouse", "--reset")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["raw_data.nps: ready", "raw_data.nps_changes: ready"]
+    assert result.stdout.splitlines() == [
+        "raw_data.nps: ready",
+        "raw_data.nps_changes: ready",
+        "analytics for group analytics_users: ready",
+    ]
     with postgres_connect(warehouse_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT has_schema_privilege('analytics_users', 'analytics', 'USAGE')")
+        assert cur.fetchone() == (True,), "the analysts' group may use the analytics schema"
         cur.execute(
             "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns"
             " WHERE table_schema = 'raw_data' ORDER BY table_name, ordinal_position"

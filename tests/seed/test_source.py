@@ -23,7 +23,7 @@ def conn(seed_url):
         yield conn
 
 
-def test_nps_has_the_course_ddl(conn):
+def test_nps_has_the_course_ddl_and_an_index_on_created_at(conn):
     nps.recreate(conn)
     with conn.cursor() as cur:
         cur.execute("SHOW COLUMNS FROM nps")
@@ -32,10 +32,11 @@ def test_nps_has_the_course_ddl(conn):
         keys = [(row[2], row[4]) for row in cur.fetchall()]
     assert columns == [
         ("id", "int(11)", "NO", "PRI"),
-        ("created_at", "timestamp", "YES", ""),
+        ("created_at", "timestamp", "YES", "MUL"),
         ("score", "smallint(6)", "YES", ""),
     ]
-    assert keys == [("PRIMARY", "id")]
+    # The daily exports' window on created_at can be read from this index instead of the whole table.
+    assert keys == [("PRIMARY", "id"), ("created_at", "created_at")]
 
 
 def test_fill_gives_the_same_rows_for_the_same_arguments(conn):
