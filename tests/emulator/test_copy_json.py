@@ -14,6 +14,7 @@ import psycopg2
 import pytest
 
 from tests.emulator.wire_helpers import (
+    command_tag,
     copy_sql,
     load_errors,
     nps_table,
@@ -42,16 +43,6 @@ def operator_json(**df_kwargs) -> bytes:
     return out.getvalue().encode()
 
 
-def run_copy(emulator, sql: str) -> str:
-    conn = psycopg2_connect(emulator)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-            return cur.statusmessage
-    finally:
-        conn.close()
-
-
 @pytest.mark.parametrize(
     ("df_kwargs", "compress", "options"),
     [
@@ -67,7 +58,7 @@ def test_what_sql_to_s3_operator_writes(
     body = operator_json(orient="records", lines=True, **df_kwargs)
     s3.put_object(Bucket=bucket, Key=key, Body=compress(body))
     with nps_table(warehouse_url) as table:
-        assert run_copy(redshift_emulator, copy_sql(table, bucket, key, options)) == "COPY 3"
+        assert command_tag(redshift_emulator, copy_sql(table, bucket, key, options)) == "COPY 3"
         assert table_rows(warehouse_url, table) == LOADED
 
 
@@ -83,8 +74,10 @@ def test_missing_keys_load_null_and_extra_keys_are_ignored(redshift_emulator, wa
     with nps_table(warehouse_url) as table:
         # 'auto' matches keys case-sensitively: "ID" is not id, and id is NOT NULL.
         with pytest.raises(psycopg2.Error, match="Load into table 'nps' failed"):
-            run_copy(redshift_emulator, copy_sql(table, bucket, key, "JSON 'auto'"))
-        assert run_copy(redshift_emulator, copy_sql(table, bucket, key, "JSON 'auto ignorecase'")) == "COPY 4"
+            command_tag(redshift_emulator, copy_sql(table, bucket, key, "JSON 'auto'"))
+        assert (
+            command_tag(redshift_emulator, copy_sql(table, bucket, key, "JSON 'auto ignorecase'")) == "COPY 4"
+        )
         assert table_rows(warehouse_url, table) == [
             (1, "2024-01-01 10:00:00", 9),
             (2, None, None),
@@ -103,7 +96,7 @@ def test_jsonpaths_file_maps_nested_values_and_arrays(redshift_emulator, warehou
     s3.put_object(Bucket=bucket, Key=f"{prefix}/data/nps.json", Body=body)
     with nps_table(warehouse_url) as table:
         options = f"FORMAT JSON 's3://{bucket}/{prefix}/paths.json'"
-        assert run_copy(redshift_emulator, copy_sql(table, bucket, f"{prefix}/data/", options)) == "COPY 2"
+        assert command_tag(redshift_emulator, copy_sql(table, bucket, f"{prefix}/data/", options)) == "COPY 2"
         assert table_rows(warehouse_url, table) == [(1, "2024-01-01 10:00:00", 9), (2, None, None)]
 
 
@@ -131,7 +124,9 @@ def test_bad_record_fails_atomically_into_stl_load_errors(
         conn.close()
         assert table_rows(warehouse_url, table) == EXISTING
         # MAXERROR lets the load skip it, as for delimited files.
-        assert run_copy(redshift_emulator, copy_sql(table, bucket, key, options + " MAXERROR 1")) == "COPY 3"
+        assert (
+            command_tag(redshift_emulator, copy_sql(table, bucket, key, options + " MAXERROR 1")) == "COPY 3"
+        )
     rows = load_errors(redshift_emulator, bucket, key)
     assert [(row[1], row[4]) for row in rows] == [(4, 1216), (4, 1216)]
     assert rows[0][5].startswith(reason)
@@ -147,11 +142,11 @@ def test_jsonpaths_that_do_not_match_the_columns_are_refused(redshift_emulator, 
             psycopg2.Error, match="Number of jsonpaths and the number of columns should match"
         ):
             sql = copy_sql(table, bucket, f"{prefix}/data.json", f"JSON 's3://{bucket}/{prefix}/paths.json'")
-            run_copy(redshift_emulator, sql)
+            command_tag(redshift_emulator, sql)
         assert table_rows(warehouse_url, table) == EXISTING
 
 
 @pytest.mark.parametrize("option", ["DELIMITER ','", "IGNOREHEADER 1", "NULL AS 'x'"])
 def test_delimited_text_options_are_refused_with_json(option, redshift_emulator, warehouse_url, bucket):
     with nps_table(warehouse_url) as table, pytest.raises(psycopg2.Error, match="not supported for JSON"):
-        run_copy(redshift_emulator, copy_sql(table, bucket, "any.json", f"JSON 'auto' {option}"))
+        command_tag(redshift_emulator, copy_sql(table, bucket, "any.json", f"JSON 'auto' {option}"))

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.emulator.wire_helpers import (
+    command_tag,
     copy_sql,
     load_errors,
     nps_table,
@@ -40,23 +41,13 @@ def parquet_bytes(table: pa.Table, **options) -> bytes:
     return out.getvalue()
 
 
-def run_copy(emulator, sql: str) -> str:
-    conn = psycopg2_connect(emulator)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-            return cur.statusmessage
-    finally:
-        conn.close()
-
-
 def test_key_loads_by_position_with_nulls(redshift_emulator, warehouse_url, s3, bucket):
     key = unique("parquet") + "/nps.parquet"
     # Names differ from the table's: Parquet columns go to the table's columns by position.
     renamed = NPS.rename_columns(["a", "b", "c"])
     s3.put_object(Bucket=bucket, Key=key, Body=parquet_bytes(renamed, row_group_size=2))
     with nps_table(warehouse_url) as table:
-        assert run_copy(redshift_emulator, copy_sql(table, bucket, key, "FORMAT AS PARQUET")) == "COPY 3"
+        assert command_tag(redshift_emulator, copy_sql(table, bucket, key, "FORMAT AS PARQUET")) == "COPY 3"
         assert table_rows(warehouse_url, table) == LOADED
 
 
@@ -68,11 +59,11 @@ def test_prefix_and_manifest_load_every_file(redshift_emulator, warehouse_url, s
     entries = [{"url": f"s3://{bucket}/{prefix}/part{part}.parquet", "mandatory": True} for part in range(2)]
     s3.put_object(Bucket=bucket, Key=f"{prefix}.manifest", Body=json.dumps({"entries": entries}))
     with nps_table(warehouse_url) as table:
-        assert run_copy(redshift_emulator, copy_sql(table, bucket, f"{prefix}/", "PARQUET")) == "COPY 3"
+        assert command_tag(redshift_emulator, copy_sql(table, bucket, f"{prefix}/", "PARQUET")) == "COPY 3"
         assert table_rows(warehouse_url, table) == LOADED
     with nps_table(warehouse_url) as table:
         sql = copy_sql(table, bucket, f"{prefix}.manifest", "FORMAT PARQUET MANIFEST")
-        assert run_copy(redshift_emulator, sql) == "COPY 3"
+        assert command_tag(redshift_emulator, sql) == "COPY 3"
         assert table_rows(warehouse_url, table) == LOADED
 
 
@@ -82,7 +73,7 @@ def test_column_list_takes_the_file_columns_in_its_order(redshift_emulator, ware
     s3.put_object(Bucket=bucket, Key=key, Body=parquet_bytes(two))
     with nps_table(warehouse_url) as table:
         sql = copy_sql(f"{table} (score, id)", bucket, key, "FORMAT AS PARQUET")
-        assert run_copy(redshift_emulator, sql) == "COPY 1"
+        assert command_tag(redshift_emulator, sql) == "COPY 1"
         assert table_rows(warehouse_url, table) == [(7, None, 5)]
 
 
@@ -137,9 +128,9 @@ def test_value_postgresql_refuses_is_named_in_stl_load_errors(redshift_emulator,
     s3.put_object(Bucket=bucket, Key=key, Body=parquet_bytes(names))
     with nps_table(warehouse_url) as table:
         schema = table.split(".")[0]
-        run_copy(redshift_emulator, f"CREATE TABLE {schema}.names (id int, name varchar(8))")
+        command_tag(redshift_emulator, f"CREATE TABLE {schema}.names (id int, name varchar(8))")
         with pytest.raises(psycopg2.Error, match="Load into table 'names' failed"):
-            run_copy(redshift_emulator, copy_sql(f"{schema}.names", bucket, key, "FORMAT AS PARQUET"))
+            command_tag(redshift_emulator, copy_sql(f"{schema}.names", bucket, key, "FORMAT AS PARQUET"))
     [row] = load_errors(redshift_emulator, bucket, key)
     assert row[:2] == (f"s3://{bucket}/{key}", 2)
     assert (row[4], row[5].strip()) == (1204, "String length exceeds DDL length")
@@ -150,7 +141,9 @@ def test_text_options_are_refused_with_parquet(option, redshift_emulator, wareho
     with nps_table(warehouse_url) as table:
         expected = f"{option.split()[0]} argument is not supported for PARQUET based COPY"
         with pytest.raises(psycopg2.Error, match=expected):
-            run_copy(redshift_emulator, copy_sql(table, bucket, "any.parquet", f"FORMAT AS PARQUET {option}"))
+            command_tag(
+                redshift_emulator, copy_sql(table, bucket, "any.parquet", f"FORMAT AS PARQUET {option}")
+            )
 
 
 def test_utc_instants_load_as_their_utc_time(redshift_emulator, warehouse_url, s3, bucket):
@@ -162,5 +155,5 @@ def test_utc_instants_load_as_their_utc_time(redshift_emulator, warehouse_url, s
     )
     s3.put_object(Bucket=bucket, Key=key, Body=parquet_bytes(local))
     with nps_table(warehouse_url) as table:
-        assert run_copy(redshift_emulator, copy_sql(table, bucket, key, "FORMAT AS PARQUET")) == "COPY 1"
+        assert command_tag(redshift_emulator, copy_sql(table, bucket, key, "FORMAT AS PARQUET")) == "COPY 1"
         assert table_rows(warehouse_url, table) == [(1, "2024-01-01 10:00:00", 9)]

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.emulator.wire_helpers import TEST_KEYS, fresh_schema, psycopg2_connect, query_direct, unique
+from tests.emulator.wire_helpers import TEST_KEYS, command_tag, fresh_schema, query_direct, unique
 
 TYPES_DDL = """CREATE TABLE {table} (
     small smallint, whole integer, big bigint, amount numeric(10, 2), ratio double precision, share real,
@@ -29,16 +29,6 @@ SELECT_ALL = (
 )
 
 
-def execute(emulator, sql: str) -> str:
-    conn = psycopg2_connect(emulator)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-            return cur.statusmessage
-    finally:
-        conn.close()
-
-
 def objects(s3, bucket: str, prefix: str) -> dict[str, bytes]:
     listing = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
     return {item["Key"]: s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read() for item in listing}
@@ -48,8 +38,8 @@ def objects(s3, bucket: str, prefix: str) -> dict[str, bytes]:
 def types_table(warehouse_url, redshift_emulator):
     with fresh_schema(warehouse_url) as schema:
         table = f"{schema}.kinds"
-        execute(redshift_emulator, TYPES_DDL.format(table=table))
-        execute(redshift_emulator, TYPES_ROWS.format(table=table))
+        command_tag(redshift_emulator, TYPES_DDL.format(table=table))
+        command_tag(redshift_emulator, TYPES_ROWS.format(table=table))
         yield schema, table
 
 
@@ -65,7 +55,7 @@ def test_parquet_keeps_the_types_and_loads_back_equal(
 ):
     schema, table = types_table
     prefix = unique("unload_parquet") + "/kinds_"
-    assert execute(redshift_emulator, unload(table, bucket, prefix, "FORMAT AS PARQUET")) == "UNLOAD"
+    assert command_tag(redshift_emulator, unload(table, bucket, prefix, "FORMAT AS PARQUET")) == "UNLOAD"
     files = objects(s3, bucket, prefix)
     assert list(files) == [f"{prefix}0000_part_00.parquet"]
     parquet = pq.read_table(io.BytesIO(files[f"{prefix}0000_part_00.parquet"]))
@@ -87,9 +77,9 @@ def test_parquet_keeps_the_types_and_loads_back_equal(
     assert str(frame["at"].iloc[0]) == "1999-12-31 23:59:59.500000"
 
     copy = f"{schema}.kinds_copy"
-    execute(redshift_emulator, TYPES_DDL.format(table=copy))
+    command_tag(redshift_emulator, TYPES_DDL.format(table=copy))
     sql = f"COPY {copy} FROM 's3://{bucket}/{prefix}' CREDENTIALS '{TEST_KEYS}' FORMAT AS PARQUET"
-    assert execute(redshift_emulator, sql) == "COPY 3"
+    assert command_tag(redshift_emulator, sql) == "COPY 3"
     assert query_direct(warehouse_url, SELECT_ALL.format(table=copy)) == query_direct(
         warehouse_url, SELECT_ALL.format(table=table)
     )
@@ -101,7 +91,8 @@ def test_json_lines_load_back_equal_and_pandas_reads_them(
     schema, table = types_table
     prefix = unique("unload_json") + "/kinds_"
     assert (
-        execute(redshift_emulator, unload(table, bucket, prefix, "FORMAT JSON GZIP PARALLEL OFF")) == "UNLOAD"
+        command_tag(redshift_emulator, unload(table, bucket, prefix, "FORMAT JSON GZIP PARALLEL OFF"))
+        == "UNLOAD"
     )
     files = objects(s3, bucket, prefix)
     assert list(files) == [f"{prefix}000.gz"]
@@ -114,10 +105,10 @@ def test_json_lines_load_back_equal_and_pandas_reads_them(
     assert frame["big"].tolist()[:2] == [-8, 10000000000] and frame["big"].isna().tolist()[2]
 
     copy = f"{schema}.kinds_copy"
-    execute(redshift_emulator, TYPES_DDL.format(table=copy))
+    command_tag(redshift_emulator, TYPES_DDL.format(table=copy))
     options = "JSON 'auto' GZIP TIMEFORMAT 'auto'"
     sql = f"COPY {copy} FROM 's3://{bucket}/{prefix}' CREDENTIALS '{TEST_KEYS}' {options}"
-    assert execute(redshift_emulator, sql) == "COPY 3"
+    assert command_tag(redshift_emulator, sql) == "COPY 3"
     assert query_direct(warehouse_url, SELECT_ALL.format(table=copy)) == query_direct(
         warehouse_url, SELECT_ALL.format(table=table)
     )
@@ -129,7 +120,7 @@ def test_no_rows_no_parquet_file(types_table, redshift_emulator, s3, bucket):
     sql = (
         f"UNLOAD ('SELECT * FROM {table} WHERE false') TO 's3://{bucket}/{prefix}' CREDENTIALS '{TEST_KEYS}'"
     )
-    assert execute(redshift_emulator, sql + " FORMAT PARQUET MANIFEST") == "UNLOAD"
+    assert command_tag(redshift_emulator, sql + " FORMAT PARQUET MANIFEST") == "UNLOAD"
     assert json.loads(objects(s3, bucket, prefix)[f"{prefix}manifest"]) == {"entries": []}
 
 
@@ -144,7 +135,7 @@ def test_no_rows_no_parquet_file(types_table, redshift_emulator, s3, bucket):
 )
 def test_refused(options, message, redshift_emulator, bucket):
     with pytest.raises(psycopg2.Error, match=message):
-        execute(redshift_emulator, f"UNLOAD ('SELECT 1') TO 's3://{bucket}/refused_' {options}")
+        command_tag(redshift_emulator, f"UNLOAD ('SELECT 1') TO 's3://{bucket}/refused_' {options}")
 
 
 def test_a_type_without_a_parquet_rule_is_refused_by_name_and_leaves_no_file(redshift_emulator, s3, bucket):
@@ -154,5 +145,5 @@ def test_a_type_without_a_parquet_rule_is_refused_by_name_and_leaves_no_file(red
         f"TO 's3://{bucket}/{prefix}' CREDENTIALS '{TEST_KEYS}' FORMAT AS PARQUET"
     )
     with pytest.raises(psycopg2.Error, match="does not support the type of column 2"):
-        execute(redshift_emulator, sql)
+        command_tag(redshift_emulator, sql)
     assert objects(s3, bucket, prefix) == {}

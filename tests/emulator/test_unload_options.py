@@ -12,7 +12,14 @@ import threading
 import psycopg2
 import pytest
 
-from tests.emulator.wire_helpers import TEST_KEYS, psycopg2_connect, psycopg_connect, redshift_connect, unique
+from tests.emulator.wire_helpers import (
+    TEST_KEYS,
+    command_tag,
+    psycopg2_connect,
+    psycopg_connect,
+    redshift_connect,
+    unique,
+)
 
 MB = 1024 * 1024
 # Values with every character the text options treat specially: delimiters, LF, CR, backslash, quotes, tab.
@@ -42,13 +49,9 @@ def prefix():
 
 def unload(emulator, query: str, bucket: str, prefix: str, options: str) -> str:
     """Run the UNLOAD through psycopg2; its command tag."""
-    conn = psycopg2_connect(emulator)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f"UNLOAD ('{query}') TO 's3://{bucket}/{prefix}' CREDENTIALS '{TEST_KEYS}' {options}")
-            return cur.statusmessage
-    finally:
-        conn.close()
+    return command_tag(
+        emulator, f"UNLOAD ('{query}') TO 's3://{bucket}/{prefix}' CREDENTIALS '{TEST_KEYS}' {options}"
+    )
 
 
 def objects(s3, bucket: str, prefix: str) -> dict[str, bytes]:

@@ -51,6 +51,17 @@ def psycopg2_connect(emulator, autocommit: bool = True):
     return conn
 
 
+def command_tag(emulator, sql: str) -> str:
+    """Run ``sql`` through the emulator on a connection of its own (psycopg2, autocommit); its command tag."""
+    conn = psycopg2_connect(emulator)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            return cur.statusmessage
+    finally:
+        conn.close()
+
+
 def psycopg_connect(emulator, autocommit: bool = True) -> psycopg.Connection:
     return psycopg.connect(
         host=emulator.host,
