@@ -381,7 +381,11 @@ class Session:
         offset = run = 0
         try:
             while size - offset >= header:
-                end = offset + 1 + length_at(buffer, offset + 1)[0]
+                length = length_at(buffer, offset + 1)[0]
+                if length < 4:  # the length counts itself: anything less can never advance the loop
+                    self._protocol_violation(source, f"invalid message length {length}")
+                    return
+                end = offset + 1 + length
                 if end > size:
                     break
                 handler = handlers.get(buffer[offset])
@@ -407,6 +411,18 @@ class Session:
                 source.other.write(b"".join(out))
         if offset:
             source.buffer = buffer[offset:]
+
+    def _protocol_violation(self, source: Peer, reason: str) -> None:
+        """A framing error ends this one connection, as PostgreSQL ends it (FATAL 08P01), and no other."""
+        log.warning("closing a connection: protocol violation from the %s: %s", self._side(source), reason)
+        if source is self.client:
+            self.client.write(messages.error_response(RedshiftError(reason, "08P01"), "FATAL"))
+        source.buffer = b""
+        self.client.close()
+        self.upstream.close()
+
+    def _side(self, peer: Peer) -> str:
+        return "client" if peer is self.client else "upstream server"
 
     def _spawn(self, coroutine) -> asyncio.Task:
         task = asyncio.create_task(coroutine)
