@@ -26,8 +26,10 @@ import pymysql
 import redshift_connector
 
 from lab import airflow
+from lab.bilingual import say as say  # the notebooks call nb.say
 from lab.cli import main as lab_main
 from lab.config import REPO_ROOT, Settings, load_settings
+from lab.exercises import grade as grade  # and nb.grade
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")  # colours in Airflow's CLI output
 POLL_SECONDS = 1.0
