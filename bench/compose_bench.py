@@ -14,16 +14,14 @@ from __future__ import annotations
 import argparse
 import shutil
 import time
-import uuid
 from datetime import date
 
 from bench.stack_bench import memory_by_piece, native_sandbox, timed_up
 from lab import airflow
-from lab.config import REPO_ROOT, load_settings
-from tests.compose.rehearsal import Rehearsal
+from lab.config import load_settings
+from tests.compose.rehearsal import Rehearsal, files_folder
 
 DAG_ID = "MySQL_to_Redshift"
-BENCH_STATE = REPO_ROOT / ".lab" / "bench"  # not under /tmp: a rehearsal host has a /tmp of its own
 
 
 def one_dag_run(client: airflow.Client) -> float:
@@ -38,9 +36,7 @@ def one_dag_run(client: airflow.Client) -> float:
 
 def compose_figures(idle: float) -> tuple[float, dict[str, float], float, dict[str, float]]:
     """(seconds to all ready, per service seconds, seconds of one DAG run, per service RSS MiB)."""
-    folder = BENCH_STATE / f"compose-{uuid.uuid4().hex[:8]}"
-    folder.mkdir(parents=True)
-    stack = Rehearsal(folder, dotenv={})
+    stack = Rehearsal(files_folder("nps-compose-bench"), dotenv={})
     try:
         started = time.monotonic()
         ready = stack.up()
@@ -52,7 +48,7 @@ def compose_figures(idle: float) -> tuple[float, dict[str, float], float, dict[s
         memory = {name: member.resident_bytes() / 2**20 for name, member in stack.running.items()}
     finally:
         stack.down()
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(stack.folder, ignore_errors=True)
     return total, ready, dag_run, memory
 
 

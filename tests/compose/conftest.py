@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from tests.compose import hosts, images
-from tests.compose.rehearsal import Rehearsal
+from tests.compose.rehearsal import Rehearsal, files_folder
 from tests.conftest import RUN_ID, TEST_LOG_DIR
 
 # A bucket that is not the default: it reaches LocalStack's hook and the lab's containers only through .env.
@@ -27,16 +27,15 @@ def compose_stack():
         pytest.fail(
             f"the compose rehearsal's MySQL stand-in needs {', '.join(missing)}: install mariadb-server"
         )
-    folder = TEST_LOG_DIR / "compose"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    stack = Rehearsal(folder, dotenv=DOTENV)
+    stack = Rehearsal(files_folder(f"nps-rehearsal-{RUN_ID}"), dotenv=DOTENV)
     try:
         stack.up()
         yield stack
     finally:
         stack.down()
-        # The logs stay for reading; the databases' files and the hosts' layers go.
-        shutil.rmtree(stack.volumes, ignore_errors=True)
-        for layer in folder.glob("hosts/*/layer"):
-            shutil.rmtree(layer, ignore_errors=True)
+        # The logs stay for reading, beside the other tests' logs; the databases' files and the hosts go.
+        logs = TEST_LOG_DIR / "compose"
+        logs.mkdir(parents=True, exist_ok=True)
+        for log in stack.folder.glob("*.log"):
+            shutil.copyfile(log, logs / log.name)
+        shutil.rmtree(stack.folder, ignore_errors=True)

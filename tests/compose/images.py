@@ -56,10 +56,15 @@ def _volume(service: compose_file.Service, volumes: Path) -> list[tuple[str, str
 
 
 def _closed_directories(program: Path) -> list[str]:
-    """The directories on the way to ``program``'s real file that other users cannot pass (e.g. /root, where
-    pyenv keeps the venv's Python): the host makes them its own, passable, as the image's Python is."""
-    real = Path(os.path.realpath(program))
-    return [str(folder) for folder in reversed(real.parents) if not folder.stat().st_mode & 0o001]
+    """The directories on the way to ``program`` and to its real file that other users cannot pass (the
+    checkout's own folder, a home folder or a `mktemp -d`; /root, where pyenv keeps the venv's Python): the
+    host makes them its own, passable, as the image's files are."""
+    folders = {*program.parents, *Path(os.path.realpath(program)).parents}
+    return [
+        str(folder)
+        for folder in sorted(folders, key=lambda f: len(f.parts))
+        if not folder.stat().st_mode & 0o001
+    ]
 
 
 def _os_user(name: str) -> tuple[int, int]:

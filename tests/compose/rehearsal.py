@@ -18,6 +18,7 @@ import contextlib
 import re
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -37,10 +38,27 @@ STOP_TIMEOUT = 10  # docker stop's default grace period before SIGKILL
 RESTART_DELAY = 1.0
 # A host port given by a variable: "127.0.0.1:${LAB_MYSQL_PORT:-3306}:3306".
 _PORT_VARIABLE = re.compile(r":\$\{(\w+):-\d+\}:")
+# Where the rehearsal's files go: outside the checkout, which may sit in a folder that only its owner may
+# enter (a home folder, a `mktemp -d`), and not under /tmp, which a host may overlay.
+FILES_ROOT = Path("/var/tmp")
+# The lines of a service's log that say why it did not start, for the first line of the error.
+_CAUSE = re.compile(r"permission denied|errcode|fatal|error|cannot|can't|no such file", re.IGNORECASE)
 
 
 class RehearsalError(RuntimeError):
     """A service failed to start, became unhealthy or exited: the message carries its log."""
+
+
+def files_folder(name: str) -> Path:
+    """A new folder for a rehearsal's files, which every host's user (mysql, postgres, AIRFLOW_UID) enters."""
+    folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=FILES_ROOT))
+    folder.chmod(0o755)
+    return folder
+
+
+def closed_ancestor(folder: Path) -> Path | None:
+    """The first folder above ``folder`` that other users cannot pass, if any."""
+    return next((parent for parent in reversed(folder.parents) if not parent.stat().st_mode & 0o001), None)
 
 
 def port_variables() -> list[str]:
@@ -174,8 +192,15 @@ class RunningService:
         return 0
 
     def log_tail(self, lines: int = 60) -> str:
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
+        return "\n".join(self._log_lines()[-lines:])
+
+    def cause(self) -> str:
+        """The first line of its log that says what went wrong, or its last line."""
+        lines = self._log_lines()
+        return next((line for line in lines if _CAUSE.search(line)), lines[-1] if lines else "(no output)")
+
+    def _log_lines(self) -> list[str]:
+        return self.log_path.read_text(errors="replace").splitlines() if self.log_path.exists() else []
 
 
 class Rehearsal:
@@ -184,12 +209,17 @@ class Rehearsal:
     def __init__(
         self, folder: Path, variables: dict[str, str] | None = None, dotenv: dict[str, str] | None = None
     ):
-        """``folder``: the rehearsal's files (not under /tmp: a host may have a /tmp of its own).
+        """``folder``: the rehearsal's files, made by ``files_folder``.
         ``variables``: the shell's environment for compose's substitution (free host ports are chosen for
         the published ports it does not set). ``dotenv``: the project's .env file as compose would read it
         (default: this checkout's own .env, if any)."""
+        if closed := closed_ancestor(folder):
+            raise RehearsalError(
+                f"{folder}: the hosts' users (mysql, postgres, AIRFLOW_UID) cannot reach it: {closed} is"
+                f" closed to them (mode {closed.stat().st_mode & 0o777:o}); make it with files_folder()"
+            )
         self.folder = folder
-        folder.chmod(0o755)  # the hosts' users (mysql, postgres, AIRFLOW_UID) read their files below it
+        folder.chmod(0o755)  # the hosts' users read their files below it
         self.project = folder / "project"
         self.project.mkdir(parents=True, exist_ok=True)
         if dotenv is None:
@@ -257,11 +287,16 @@ class Rehearsal:
                     if member.ready():
                         ready_after[name] = time.monotonic() - started
                     elif why := member.failed():
-                        raise RehearsalError(f"{name} {why}.\n--- its log:\n{member.log_tail()}")
+                        raise RehearsalError(
+                            f"{name} {why}: {member.cause()}\n--- its log:\n{member.log_tail()}"
+                        )
             if time.monotonic() - started > timeout:
                 late = [name for name in names if name not in ready_after]
+                causes = "; ".join(
+                    f"{name}: {self.running[name].cause()}" for name in late if name not in pending
+                )
                 logs = "\n".join(f"--- {name}:\n{self.running[name].log_tail(30)}" for name in late)
-                raise RehearsalError(f"not ready after {timeout:.0f} s: {late}\n{logs}")
+                raise RehearsalError(f"not ready after {timeout:.0f} s: {late} ({causes})\n{logs}")
             time.sleep(0.2)
         return ready_after
 
