@@ -15,7 +15,8 @@ def run_tests(args) -> int:
         ["bash", "scripts/setup-localstack.sh"],
         [*ruff, "check", "."],
         [*ruff, "format", "--check", "."],
-        [sys.executable, "-m", "pytest", *args.unknown_arguments],
+        # The slowest tests named at the end of every run, so that the next slowdown is seen.
+        [sys.executable, "-m", "pytest", "--durations=20", *args.unknown_arguments],
     ]
     for step in steps:
         print("+", " ".join(step[1:] if step[0] == sys.executable else step), flush=True)

@@ -163,3 +163,9 @@ def lab_env(
         "LAB_AWS_SECRET_ACCESS_KEY": AWS_TEST_KEYS["aws_secret_access_key"],
         "LAB_AWS_REGION": AWS_TEST_KEYS["region_name"],
     }
+
+
+def pytest_collection_modifyitems(items):
+    """Quick tests first, so that a broken unit shows within the first minutes; whole labs (slow) after.
+    The sort is stable: each group keeps its files' order, so module fixtures still start once."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is not None)
