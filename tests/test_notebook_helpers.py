@@ -69,11 +69,65 @@ def test_compare_finds_missing_extra_and_changed_rows():
     comparison = nb.compare(source, warehouse)
     assert (comparison.missing, comparison.extra, comparison.changed) == ([1], [5], [2])
     assert not comparison.equal
-    assert "1 missing" in str(comparison) and "ids [5]" in str(comparison)
+    text = str(comparison)
+    assert "warehouse에 없는 id 1개: [1]" in text and "1 ids missing in the warehouse: [1]" in text
+    assert "source에 없는 id 1개: [5]" in text and "값이 다른 id 1개: [2]" in text
+    assert text.startswith("다릅니다: source 4행, warehouse 4행.\n")
 
     same = nb.compare(source, source.iloc[::-1].assign(deleted=source["deleted"].astype(bool)))
     assert same.equal, str(same)
-    assert str(same) == "equal: 4 rows on both sides"
+    assert str(same) == "같습니다: 양쪽 모두 4행입니다.\nequal: 4 rows on both sides"
+
+
+# An append where an upsert was meant: the day's rows loaded twice, one of them edited in between.
+APPENDED_TWICE = pd.DataFrame(
+    {"id": [1, 2, 3, 2, 3], "score": [9, 3, 10, 3, 7], "created_at": pd.to_datetime(["2024-01-01"] * 5)}
+)
+
+
+def test_compare_reports_ids_repeated_in_the_warehouse_and_the_extra_rows():
+    source = APPENDED_TWICE.iloc[[0, 3, 4]]  # ids 1, 2, 3 once, with id 3's new score
+    comparison = nb.compare(source, APPENDED_TWICE)
+    assert not comparison.equal
+    assert (comparison.source_rows, comparison.warehouse_rows) == (3, 5)
+    assert comparison.warehouse_duplicates == {2: 2, 3: 2}
+    assert comparison.source_duplicates == {}
+    assert (comparison.missing, comparison.extra, comparison.changed) == ([], [], [])
+    lines = str(comparison).splitlines()
+    assert lines[:2] == [
+        "다릅니다: source 3행, warehouse 5행 (warehouse가 2행 많습니다).",
+        "- warehouse에 중복된 id 2개: 2 (2번), 3 (2번)",
+    ]
+    assert lines[2:] == [
+        "different: source 3 rows, warehouse 5 rows (2 more in the warehouse).",
+        "- 2 ids more than once in the warehouse: 2 (2 times), 3 (2 times)",
+    ]
+
+
+def test_compare_reports_ids_repeated_in_the_source():
+    comparison = nb.compare(APPENDED_TWICE, APPENDED_TWICE.drop_duplicates("id", keep="last"))
+    assert not comparison.equal
+    assert comparison.source_duplicates == {2: 2, 3: 2} and comparison.warehouse_duplicates == {}
+    text = str(comparison)
+    assert "source에 중복된 id 2개: 2 (2번), 3 (2번)" in text
+    assert "(warehouse가 2행 적습니다)" in text and "(2 fewer in the warehouse)" in text
+
+
+def test_compare_names_the_row_counts_when_they_differ():
+    source = APPENDED_TWICE.drop_duplicates("id")
+    fewer = nb.compare(source, source.iloc[:2])
+    assert not fewer.equal
+    assert (fewer.source_rows, fewer.warehouse_rows, fewer.missing) == (3, 2, [3])
+    assert "source 3 rows, warehouse 2 rows (1 fewer in the warehouse)" in str(fewer)
+    # Counts alone decide too: a Comparison whose keys all agree is not equal if the counts differ.
+    assert not nb.Comparison(source_rows=3, warehouse_rows=4, missing=[], extra=[], changed=[]).equal
+
+
+def test_compare_refuses_tables_it_cannot_line_up():
+    with pytest.raises(ValueError, match="no key column 'id'"):
+        nb.compare(APPENDED_TWICE.drop(columns="id"), APPENDED_TWICE)
+    with pytest.raises(ValueError, match=r"(?s)warehouse 쪽 행에 없는 열.*lack columns \['score'\]"):
+        nb.compare(APPENDED_TWICE, APPENDED_TWICE.drop(columns="score"))
 
 
 def test_rows_of_a_day_use_a_half_open_window(lab):
