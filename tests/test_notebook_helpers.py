@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -128,6 +129,70 @@ def test_compare_refuses_tables_it_cannot_line_up():
         nb.compare(APPENDED_TWICE.drop(columns="id"), APPENDED_TWICE)
     with pytest.raises(ValueError, match=r"(?s)warehouse 쪽 행에 없는 열.*lack columns \['score'\]"):
         nb.compare(APPENDED_TWICE, APPENDED_TWICE.drop(columns="score"))
+
+
+def cell_styles(styler) -> dict[tuple[int, int], str]:
+    """What the learner's browser is told for each cell: (row, column) -> its CSS, from the Styler's HTML."""
+    styles = {}
+    for selectors, css in re.findall(r"([^{}]+)\{([^}]*)\}", styler.to_html().split("</style>")[0]):
+        for row, column in re.findall(r"_row(\d+)_col(\d+)", selectors):
+            styles[int(row), int(column)] = " ".join(css.split())
+    return styles
+
+
+BEFORE = pd.DataFrame({"id": [1, 2, 3, 4, 5], "score": [9, 3, 10, 7, 1], "note": list("abcde")})
+
+
+def test_show_changes_colours_inserted_deleted_and_changed_rows():
+    # An upsert of id 2, a delete of id 4, a new id 6, and id 3 appended a second time.
+    after = pd.DataFrame({"id": [1, 2, 3, 5, 6, 3], "score": [9, 4, 10, 1, 8, 10], "note": list("abcefc")})
+    styler = nb.show_changes(BEFORE, after)
+    shown = styler.data
+    assert list(shown.columns) == [nb.CHANGE_COLUMN, "id", "score", "note"]
+    assert shown[[nb.CHANGE_COLUMN, "id", "score"]].values.tolist() == [
+        ["", 1, 9],
+        ["변경 (changed)", 2, "3 → 4"],
+        ["", 3, 10],
+        ["추가 (inserted)", 3, 10],  # the appended copy of id 3
+        ["삭제 (deleted)", 4, 7],  # gone from the table, still in the picture
+        ["", 5, 1],
+        ["추가 (inserted)", 6, 8],
+    ]
+    styles = cell_styles(styler)
+    row_style = {row: styles.get((row, 1), "") for row in range(len(shown))}
+    assert row_style[0] == row_style[2] == row_style[5] == "", "unchanged rows stay plain"
+    assert row_style[3] == row_style[6] == "background-color: #d4f4d4;"
+    assert "text-decoration: line-through" in row_style[4] and "#f9d3d3" in row_style[4]
+    assert row_style[1] == "background-color: #fff4c2;"
+    assert styles[1, 2] == "background-color: #ffd54a; font-weight: bold;", "the changed cell stands out"
+    assert styles[1, 3] == row_style[1], "an unchanged cell of a changed row is only yellow"
+    caption = styler.caption
+    assert "추가 (inserted) 2</span>" in caption and "삭제 (deleted) 1</span>" in caption
+    assert "변경 (changed) 1</span>" in caption and "그대로 (unchanged) 3" in caption
+    assert "보여 줍니다" not in caption, "nothing was left out, so the caption does not say so"
+
+
+def test_show_changes_of_a_few_hundred_rows_shows_the_changes_and_a_few_others():
+    before = pd.DataFrame({"id": range(1, 301), "score": [n % 11 for n in range(300)]})
+    after = before.drop(index=[9]).assign(score=lambda frame: frame["score"].mask(frame["id"] == 200, 99))
+    styler = nb.show_changes(before, after)
+    assert styler.data["id"].tolist() == [1, 2, 3, 4, 5, 10, 200]
+    assert "전체 300행 중 7행만 보여 줍니다(바뀐 행 2행 전부, 그대로인 행 5행)." in styler.caption
+    assert "showing 7 of 300 rows (all 2 changed, 5 unchanged)." in styler.caption
+
+    loaded = nb.show_changes(before.iloc[:0], before, limit=100)
+    assert len(loaded.data) == 100 and set(loaded.data[nb.CHANGE_COLUMN]) == {"추가 (inserted)"}
+    assert (
+        "바뀐 행 300행 중 처음 100행" in loaded.caption and "the first 100 of 300 changed" in loaded.caption
+    )
+
+    snapshot = nb.show_changes(before, after, unchanged=None)
+    assert len(snapshot.data) == 300, "the whole table, its one change highlighted, the deleted row kept"
+
+
+def test_show_changes_refuses_tables_with_other_columns():
+    with pytest.raises(ValueError, match=r"(?s)같은 열.*need the same columns"):
+        nb.show_changes(BEFORE, BEFORE.drop(columns="note"))
 
 
 def test_rows_of_a_day_use_a_half_open_window(lab):
