@@ -25,6 +25,8 @@ import pandas as pd
 import pymysql
 import redshift_connector
 from pandas.io.formats.style import Styler
+from tqdm import auto as tqdm_auto
+from tqdm import std as tqdm_std
 
 from lab import airflow
 from lab.bilingual import say as say  # the notebooks call nb.say
@@ -720,6 +722,11 @@ def _logical_day(run: dict) -> date | None:
     return datetime.fromisoformat(value).date() if value else None
 
 
+def _run_name(run: dict) -> str:
+    """What a learner calls a run: its logical date (a manual run without one: its id)."""
+    return str(_logical_day(run) or run["dag_run_id"])
+
+
 def runs(dag_id: str) -> pd.DataFrame:
     """The DAG's runs, oldest logical date first: run id, logical date, state, type, start and end."""
     columns = ["dag_run_id", "logical_date", "state", "run_type", "start_date", "end_date"]
@@ -825,7 +832,8 @@ def backfill(
     backfill_runs = [run for run in _client().runs(dag_id) if first <= _logical_day(run) <= last]
     run_ids = [run["dag_run_id"] for run in backfill_runs]
     finished = wait_for_runs(dag_id, run_ids, wait_allowance(len(run_ids)), per_task=detail)
-    print(f"each task's times: nb.task_timeline({dag_id!r}, <the runs returned>)", flush=True)
+    timeline = f"nb.task_timeline({dag_id!r}, <the runs returned>)"
+    print(say(f"태스크별 시간은 {timeline}로 봅니다.", f"each task's times: {timeline}"), flush=True)
     return finished
 
 
@@ -872,32 +880,80 @@ def watch(
 ) -> list[dict]:
     """Poll runs until they finish; returns them as ``get_runs`` lists them, once all have finished.
 
-    ``per_task``: one line per change of a run's or a task's state; otherwise one line per finished run.
+    A progress bar counts the finished runs and names the one being worked on. ``per_task``: a line per
+    change of a run's or a task's state too; otherwise a line per run that did not succeed, and a summary.
     After ``timeout`` seconds, TimeoutError names every unfinished run, its tasks' states and since when.
+    ``out``: where lines and bar go (a notebook's own output, as a widget bar, if None).
     """
-    out = out or sys.stdout
     started = time.monotonic()
     progress = _Progress(started)
-    while True:
-        runs = list(get_runs())
-        now = time.monotonic()
-        for run in runs:
-            run_id = run["dag_run_id"]
-            if progress.finished(run_id):
-                continue
-            states = {"(run)": run["state"]}
-            if run["state"] != "queued":  # a queued run's tasks have not started: spare the API a call
-                states.update(get_tasks(run_id))
-            for task, state in progress.changes(run_id, states, now):
-                if per_task:
-                    print(f"{now - started:6.1f}s  {run_id}  {task}: {state}", file=out, flush=True)
-                elif task == "(run)" and state in airflow.FINISHED_STATES:
-                    print(progress.finished_line(run, len(runs)), file=out, flush=True)
-        if all(run["state"] in airflow.FINISHED_STATES for run in runs):
-            return runs
-        if now - started > timeout:
-            raise TimeoutError(progress.unfinished(runs, now, timeout))
-        time.sleep(poll_seconds)
+    bar = None
+    try:
+        while True:
+            runs = list(get_runs())
+            bar = bar or _progress_bar(len(runs), out)
+            now = time.monotonic()
+            for run in runs:
+                run_id = run["dag_run_id"]
+                if progress.finished(run_id):
+                    continue
+                states = {"(run)": run["state"]}
+                if run["state"] != "queued":  # a queued run's tasks have not started: spare the API a call
+                    states.update(get_tasks(run_id))
+                for task, state in progress.changes(run_id, states, now):
+                    if per_task:
+                        _write(bar, f"{now - started:6.1f}s  {run_id}  {task}: {state_label(state)}", out)
+                    elif task == "(run)" and state in airflow.FINISHED_STATES and state != "success":
+                        _write(bar, progress.finished_line(run, len(runs)), out)
+            bar.n = progress.done  # tqdm's way for a count known, not stepped (then refreshed)
+            bar.set_description(progress.describe(runs), refresh=True)
+            if all(run["state"] in airflow.FINISHED_STATES for run in runs):
+                bar.close()
+                if not per_task:
+                    _write(bar, progress.summary(runs), out)
+                return runs
+            if now - started > timeout:
+                raise TimeoutError(progress.unfinished(runs, now, timeout))
+            time.sleep(poll_seconds)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+# Airflow's state names as its Korean UI shows them (airflow/ui/dist/i18n/locales/ko/common.json, "states").
+STATES_KO = {
+    "queued": "대기 중",
+    "scheduled": "예약됨",
+    "running": "실행 중",
+    "success": "성공",
+    "failed": "실패",
+    "up_for_retry": "재시도 대기 중",
+    "up_for_reschedule": "재예약 대기 중",
+    "upstream_failed": "업스트림 실패",
+    "skipped": "건너뜀",
+    "deferred": "연기됨",
+    "restarting": "다시 시작 중",
+    "removed": "제거됨",
+    None: "상태 없음",
+}
+
+
+def state_label(state: str | None) -> str:
+    """``실행 중 (running)``: a run's or task's state, Korean as Airflow's UI says it, then Airflow's word."""
+    return f"{STATES_KO.get(state, state)} ({state or 'none'})"
+
+
+def _progress_bar(total: int, out) -> tqdm_std.tqdm:
+    """Runs done of ``total``; in a notebook a widget (tqdm.auto), else text in ``out`` (or on stderr)."""
+    shape = {"total": total, "unit": "run", "mininterval": 0, "miniters": 1, "dynamic_ncols": True}
+    if out is None:
+        return tqdm_auto.tqdm(**shape)
+    return tqdm_std.tqdm(file=out, **shape)
+
+
+def _write(bar: tqdm_std.tqdm, line: str, out) -> None:
+    """A line above the progress bar, without breaking it."""
+    type(bar).write(line, file=out or sys.stdout)
 
 
 class _Progress:
@@ -924,13 +980,40 @@ class _Progress:
                     self.done += 1
         return changed
 
+    def describe(self, runs: Sequence[dict]) -> str:
+        """The bar's label: the run being worked on and its running tasks, or what the runs wait for."""
+        running = [run for run in runs if run["state"] == "running"]
+        if running:
+            first = running[0]
+            tasks = [
+                task
+                for (run_id, task), (state, _) in self.seen.items()
+                if run_id == first["dag_run_id"] and task != "(run)" and state == "running"
+            ]
+            others = f" 외 {len(running) - 1}개 (+{len(running) - 1})" if len(running) > 1 else ""
+            return f"{_run_name(first)}{others} {state_label('running')}" + (
+                f" · {', '.join(tasks)}" if tasks else ""
+            )
+        waiting = [run for run in runs if run["state"] not in airflow.FINISHED_STATES]
+        if waiting:
+            return f"{len(waiting)}개 {STATES_KO['queued']} ({len(waiting)} waiting)"
+        failed = sum(run["state"] == "failed" for run in runs)
+        return f"완료, 실패 {failed}개 (done, {failed} failed)" if failed else "완료 (done)"
+
     def finished_line(self, run: dict, total: int) -> str:
-        """``[ 7/30] 2024-01-07 success    4.1 s``: the run's logical date, how it ended, how long it ran."""
+        """``[ 7/30] 2024-01-07 실패 (failed)    4.1 s``: the run's logical date, how it ended, how long."""
         width = len(str(total))
         seconds = _seconds_between(run.get("start_date"), run.get("end_date"))
         took = f"{seconds:7.1f} s" if seconds is not None else ""
-        name = _logical_day(run) or run["dag_run_id"]
-        return f"[{self.done:>{width}}/{total}] {name} {run['state']:<8}{took}"
+        return f"[{self.done:>{width}}/{total}] {_run_name(run)} {state_label(run['state'])}{took}"
+
+    def summary(self, runs: Sequence[dict]) -> str:
+        succeeded = sum(run["state"] == "success" for run in runs)
+        failed = len(runs) - succeeded
+        return say(
+            f"실행 {len(runs)}개가 끝났습니다: 성공 {succeeded}개, 실패 {failed}개.",
+            f"{len(runs)} runs finished: {succeeded} succeeded, {failed} failed.",
+        )
 
     def unfinished(self, runs: Sequence[dict], now: float, timeout: float) -> str:
         """What is still running or waiting, and for how long: the TimeoutError's message."""

@@ -278,12 +278,22 @@ def test_snippet_quotes_the_marked_code_dedented():
         nb.snippet("dags/mysql_to_redshift.py", "nothing")
 
 
-def test_watch_prints_each_change_once_and_returns_runs_in_order():
-    states = {
-        "a": iter(["queued", "running", "running", "success"]),
-        "b": iter(["running", "failed", "failed", "failed"]),
-    }
-    tasks = {"a": iter([{"t": "running"}, {"t": "running"}, {"t": "success"}])}
+BAR = re.compile(r"(?P<label>.*?):?\s*\d+%\|[^|]*\| (?P<done>\d+)/(?P<total>\d+) ")
+
+
+def shown(text: str) -> tuple[list[tuple[str, int, int]], list[str]]:
+    """What a terminal ends up showing of ``text``: each state of the progress bar (label, runs done,
+    runs in all) in turn, and the lines printed above it."""
+    parts = [part.strip() for part in re.split(r"[\r\n]", text) if part.strip()]
+    bars = []
+    for match in filter(None, map(BAR.match, parts)):
+        state = (match["label"], int(match["done"]), int(match["total"]))
+        if not bars or bars[-1] != state:
+            bars.append(state)
+    return bars, [part for part in parts if not BAR.match(part)]
+
+
+def two_runs(states: dict, tasks: dict, per_task: bool) -> tuple[list[dict], str]:
     out = io.StringIO()
     runs = nb.watch(
         lambda: [{"dag_run_id": run_id, "state": next(states[run_id])} for run_id in ("a", "b")],
@@ -291,18 +301,47 @@ def test_watch_prints_each_change_once_and_returns_runs_in_order():
         timeout=10,
         poll_seconds=0,
         out=out,
+        per_task=per_task,
     )
+    return runs, out.getvalue()
+
+
+def test_watch_prints_each_change_once_and_returns_runs_in_order():
+    states = {
+        "a": iter(["queued", "running", "running", "success"]),
+        "b": iter(["running", "failed", "failed", "failed"]),
+    }
+    tasks = {"a": iter([{"t": "running"}, {"t": "running"}, {"t": "success"}])}
+    runs, text = two_runs(states, tasks, per_task=True)
     assert [(run["dag_run_id"], run["state"]) for run in runs] == [("a", "success"), ("b", "failed")]
-    lines = [line.split(None, 1)[1] for line in out.getvalue().splitlines()]
-    assert lines == [
-        "a  (run): queued",  # a queued run's tasks are not asked for
-        "b  (run): running",
-        "a  (run): running",
-        "a  t: running",
-        "b  (run): failed",
-        "a  (run): success",
-        "a  t: success",
+    bars, lines = shown(text)
+    assert [line.split(None, 1)[1] for line in lines] == [
+        "a  (run): 대기 중 (queued)",  # a queued run's tasks are not asked for
+        "b  (run): 실행 중 (running)",
+        "a  (run): 실행 중 (running)",
+        "a  t: 실행 중 (running)",
+        "b  (run): 실패 (failed)",
+        "a  (run): 성공 (success)",
+        "a  t: 성공 (success)",
     ]
+    assert bars == [
+        ("", 0, 2),  # before the first poll
+        ("b 실행 중 (running)", 0, 2),
+        ("a 실행 중 (running) · t", 1, 2),  # b has failed: one run done
+        ("완료, 실패 1개 (done, 1 failed)", 2, 2),
+    ]
+
+
+def test_watch_without_task_lines_names_only_the_runs_that_failed():
+    states = {"a": iter(["running", "success"]), "b": iter(["running", "failed"])}
+    _, text = two_runs(states, {}, per_task=False)
+    bars, lines = shown(text)
+    assert lines == [
+        "[2/2] b 실패 (failed)",
+        "실행 2개가 끝났습니다: 성공 1개, 실패 1개.",
+        "2 runs finished: 1 succeeded, 1 failed.",
+    ]
+    assert bars[-1] == ("완료, 실패 1개 (done, 1 failed)", 2, 2)
 
 
 START = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
@@ -390,7 +429,7 @@ def fake_airflow(monkeypatch):
 SLOW_LAPTOP_RUN = 27.0
 
 
-def test_a_month_backfill_on_a_slow_laptop_is_waited_for_one_line_a_run(fake_airflow, capsys):
+def test_a_month_backfill_on_a_slow_laptop_shows_a_bar_naming_each_run_in_turn(fake_airflow, capsys):
     fake = fake_airflow(days=30, pace=SLOW_LAPTOP_RUN)
     runs = nb.backfill("dag", fake.days[0], fake.days[-1])
 
@@ -400,12 +439,20 @@ def test_a_month_backfill_on_a_slow_laptop_is_waited_for_one_line_a_run(fake_air
     assert "--reprocess-behavior" in fake.cli[0]
     # Tasks are asked for only while their run runs, not for the runs queued or finished.
     assert fake.task_requests <= 30 * (SLOW_LAPTOP_RUN + 2)
-    lines = capsys.readouterr().out.splitlines()
-    progress = [line for line in lines if line.startswith("[")]
-    assert progress[0] == "[ 1/30] 2024-01-01 success    27.0 s"
-    assert progress[-1] == "[30/30] 2024-01-30 success    27.0 s"
-    assert len(progress) == 30 and len(lines) == 31, lines  # and the pointer to task_timeline
-    assert "nb.task_timeline('dag', <the runs returned>)" in lines[-1]
+    printed = capsys.readouterr()
+    bars, _ = shown(printed.err)
+    running = [(label, done) for label, done, total in bars if "실행 중 (running)" in label]
+    # Each day is named while it runs, with the days before it counted done.
+    assert running == [(f"{day} 실행 중 (running) · load", n) for n, day in enumerate(fake.days)]
+    assert bars[-1] == ("완료 (done)", 30, 30)
+    assert {total for _, _, total in bars} == {30}
+    # The bar says it all for runs that succeeded: no line a run, a summary and where the details are.
+    assert printed.out.splitlines() == [
+        "실행 30개가 끝났습니다: 성공 30개, 실패 0개.",
+        "30 runs finished: 30 succeeded, 0 failed.",
+        "태스크별 시간은 nb.task_timeline('dag', <the runs returned>)로 봅니다.",
+        "each task's times: nb.task_timeline('dag', <the runs returned>)",
+    ]
 
 
 def test_the_wait_grows_with_the_runs_in_proportion():
@@ -418,7 +465,7 @@ def test_a_backfill_with_detail_prints_every_task_change(fake_airflow, capsys):
     fake = fake_airflow(days=2, pace=5.0)
     nb.backfill("dag", fake.days[0], fake.days[-1], detail=True)
     lines = capsys.readouterr().out.splitlines()
-    assert any(line.endswith("backfill__2024-01-02  load: running") for line in lines), lines
+    assert any(line.endswith("backfill__2024-01-02  load: 실행 중 (running)") for line in lines), lines
     assert not any(line.startswith("[") for line in lines)
 
 
