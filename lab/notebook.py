@@ -31,7 +31,7 @@ from tqdm import std as tqdm_std
 from lab import airflow
 from lab.bilingual import say as say  # the notebooks call nb.say
 from lab.cli import main as lab_main
-from lab.config import REPO_ROOT, Settings, load_settings
+from lab.config import REPO_ROOT, STATE_DIR, Settings, load_settings
 from lab.exercises import grade as grade  # and nb.grade
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")  # colours in Airflow's CLI output
@@ -83,14 +83,29 @@ def when_up(
             if not unreachable(error):
                 raise
             if time.monotonic() > deadline:
+                lab = settings()
                 raise PeerUnavailable(
-                    f"{service} does not answer at {address} after {PEER_WAIT} s ({error});"
-                    f" {settings().log_hint(service)}"
+                    say(
+                        f"{service}가 {address}에서 {PEER_WAIT}초 동안 응답하지 않습니다({error})."
+                        f" {_log_hint_ko(lab, service)}.",
+                        f"{service} does not answer at {address} after {PEER_WAIT} s ({error});"
+                        f" {lab.log_hint(service)}",
+                    )
                 ) from None
             if not waiting:
-                print(f"waiting for {service} at {address}: it does not answer yet", flush=True)
+                waiting_ko = f"{service}를 기다립니다: {address}에서 아직 응답하지 않습니다."
+                print(
+                    say(waiting_ko, f"waiting for {service} at {address}: it does not answer yet"), flush=True
+                )
                 waiting = True
             time.sleep(POLL_SECONDS)
+
+
+def _log_hint_ko(lab: Settings, service: str) -> str:
+    """Where the log of ``service`` is, in Korean (``Settings.log_hint`` says it in English)."""
+    if lab.runtime == "compose":
+        return f"로컬 PC(호스트)에서 `docker compose logs {service}`로 로그를 볼 수 있습니다"
+    return f"`lab up`이 시작한 프로세스의 로그는 {STATE_DIR / 'logs'}에 있습니다"
 
 
 # --- The two databases and the bucket, as DataFrames ----------------------------------------------------
@@ -234,6 +249,7 @@ def query_history(after: int = 0, like: str = "%") -> pd.DataFrame:
 
 def print_history(history: pd.DataFrame) -> None:
     """One line per statement: status, then the full text."""
+    print("상태(status) 쿼리(query_text)")
     for status, text in zip(history["status"], history["query_text"], strict=True):
         print(f"{status:<8} {text}")
 
@@ -514,7 +530,12 @@ def per_day(frame: pd.DataFrame, column: str = "created_at") -> pd.Series:
 
 def _query(side: str) -> Callable[..., pd.DataFrame]:
     if side not in ("source", "warehouse"):
-        raise ValueError(f"side must be 'source' or 'warehouse', not {side!r}")
+        raise ValueError(
+            say(
+                f"side는 'source' 또는 'warehouse'여야 합니다: {side!r}",
+                f"side must be 'source' or 'warehouse', not {side!r}",
+            )
+        )
     return source if side == "source" else warehouse
 
 
@@ -578,7 +599,9 @@ def snippet(path: str, name: str) -> str:
         start = marks.index(f"# [START {name}]")
         end = marks.index(f"# [END {name}]", start)
     except ValueError:
-        raise ValueError(f"{path} has no snippet {name!r}") from None
+        raise ValueError(
+            say(f"{path}에 {name!r} 코드 조각이 없습니다.", f"{path} has no snippet {name!r}")
+        ) from None
     body = [line for line in lines[start + 1 : end] if not line.strip().startswith("# [")]
     indent = min(len(line) - len(line.lstrip()) for line in body if line.strip())
     return "\n".join(line[indent:] for line in body)
@@ -592,7 +615,13 @@ def lab(*args: str) -> None:
     print("$ lab", " ".join(args), flush=True)
     code = lab_main(list(args))
     if code:
-        raise RuntimeError(f"`lab {' '.join(args)}` exited with code {code}; its message is above")
+        command = f"`lab {' '.join(args)}`"
+        raise RuntimeError(
+            say(
+                f"{command}가 종료 코드 {code}로 끝났습니다. 위에 나온 메시지를 확인하세요.",
+                f"{command} exited with code {code}; its message is above",
+            )
+        )
 
 
 def tick(day: date) -> None:
@@ -640,7 +669,9 @@ def airflow_cli(*args: str) -> str:
     result = airflow_command(*args)
     print(result.stdout.strip()[-3000:], flush=True)
     if result.returncode:
-        raise airflow.AirflowError(f"airflow {' '.join(args)} failed:\n{result.stderr.strip()[-3000:]}")
+        command = f"airflow {' '.join(args)}"
+        failed = say(f"{command} 명령이 실패했습니다:", f"{command} failed:")
+        raise airflow.AirflowError(f"{failed}\n{result.stderr.strip()[-3000:]}")
     return result.stdout
 
 
@@ -748,7 +779,7 @@ def unpause(dag_id: str) -> None:
     client = _client()
     if client.wait_for_dag(dag_id)["is_paused"]:
         client.set_paused(dag_id, False)
-        print(f"{dag_id}: unpaused", flush=True)
+        print(say(f"{dag_id}: 일시 중지를 해제했습니다.", f"{dag_id}: unpaused"), flush=True)
 
 
 def _run_for(client: airflow.Client, dag_id: str, day: date) -> str | None:
@@ -774,10 +805,21 @@ def run_dag(dag_id: str, day: date, timeout: float = RUN_TIMEOUT) -> dict:
     unpause(dag_id)
     if run_id := _run_for(client, dag_id, day):
         _clear(client, dag_id, run_id)
-        print(f"{dag_id} {day}: cleared run {run_id}, it runs again", flush=True)
+        print(
+            say(
+                f"{dag_id} {day}: 실행 {run_id}를 지웠습니다(Clear). 다시 실행됩니다.",
+                f"{dag_id} {day}: cleared run {run_id}, it runs again",
+            ),
+            flush=True,
+        )
     else:
         run_id = client.trigger(dag_id, day)
-        print(f"{dag_id} {day}: triggered run {run_id}", flush=True)
+        print(
+            say(
+                f"{dag_id} {day}: 실행 {run_id}를 트리거했습니다.", f"{dag_id} {day}: triggered run {run_id}"
+            ),
+            flush=True,
+        )
     return wait_for_runs(dag_id, [run_id], timeout)[0]
 
 
@@ -799,7 +841,14 @@ def run_tasks(dag_id: str, day: date, task_ids: Sequence[str], timeout: float = 
             if task_id not in task_ids:
                 path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}"
                 client.request("PATCH", path, {"new_state": "success"})
-    print(f"{dag_id} {day}: running only {', '.join(task_ids)} of run {run_id}", flush=True)
+    tasks = ", ".join(task_ids)
+    print(
+        say(
+            f"{dag_id} {day}: 실행 {run_id}에서 {tasks}만 실행합니다.",
+            f"{dag_id} {day}: running only {tasks} of run {run_id}",
+        ),
+        flush=True,
+    )
     unpause(dag_id)
     return wait_for_runs(dag_id, [run_id], timeout)[0]
 
@@ -1018,7 +1067,12 @@ class _Progress:
     def unfinished(self, runs: Sequence[dict], now: float, timeout: float) -> str:
         """What is still running or waiting, and for how long: the TimeoutError's message."""
         waiting = [run for run in runs if run["state"] not in airflow.FINISHED_STATES]
-        lines = [f"{len(waiting)} of {len(runs)} runs not finished after {timeout:.0f} s:"]
+        lines = [
+            say(
+                f"실행 {len(runs)}개 중 {len(waiting)}개가 {timeout:.0f}초 안에 끝나지 않았습니다:",
+                f"{len(waiting)} of {len(runs)} runs not finished after {timeout:.0f} s:",
+            )
+        ]
         queued = [run["dag_run_id"] for run in waiting if run["state"] == "queued"]
         for run_id in (run["dag_run_id"] for run in waiting if run["state"] != "queued"):
             lines.append(f"  {run_id}: {self._state_since(run_id, '(run)', now)}")
@@ -1028,16 +1082,24 @@ class _Progress:
         if queued:
             longest = max(now - self.seen[(run_id, "(run)")][1] for run_id in queued)
             names = queued[0] if len(queued) == 1 else f"{queued[0]} ... {queued[-1]}"
-            lines.append(f"  {len(queued)} runs queued (not started) for {longest:.0f} s: {names}")
+            lines.append(
+                f"  {state_label('queued')} {len(queued)}개 (runs, not started), {longest:.0f} s: {names}"
+            )
         lines.append(
-            "A run or task that stays queued: is the DAG paused, or the scheduler down? (`lab status`,"
-            " labs.md troubleshooting). A task running long: its log, nb.task_log(dag_id, run_id, task_id)."
+            say(
+                "실행이나 태스크가 계속 대기 중이면 DAG가 일시 중지되었거나 스케줄러가 멈춘 것입니다"
+                " (`lab status`, labs.ko.md의 문제 해결). 태스크가 오래 실행 중이면 로그를 봅니다:"
+                " nb.task_log(dag_id, run_id, task_id).",
+                "A run or task that stays queued: is the DAG paused, or the scheduler down? (`lab status`,"
+                " labs.md troubleshooting). A task running long: its log,"
+                " nb.task_log(dag_id, run_id, task_id).",
+            )
         )
         return "\n".join(lines)
 
     def _state_since(self, run_id: str, task: str, now: float) -> str:
         state, since = self.seen[(run_id, task)]
-        return f"{state} for {now - since:.0f} s"
+        return f"{state_label(state)}, {now - since:.0f} s"
 
 
 def _seconds_between(start: str | None, end: str | None) -> float | None:

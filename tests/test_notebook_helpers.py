@@ -475,12 +475,17 @@ def test_a_stalled_backfill_times_out_naming_what_is_still_running(fake_airflow)
         nb.backfill("dag", fake.days[0], fake.days[-1])
     message = str(raised.value)
     assert fake.clock == pytest.approx(nb.wait_allowance(30), abs=2)
-    assert message.startswith(f"23 of 30 runs not finished after {nb.wait_allowance(30):.0f} s:")
+    allowed = f"{nb.wait_allowance(30):.0f}"
+    assert message.startswith(
+        f"실행 30개 중 23개가 {allowed}초 안에 끝나지 않았습니다:\n"
+        f"23 of 30 runs not finished after {allowed} s:\n"
+    )
     stalled_for = fake.clock - 7 * SLOW_LAPTOP_RUN
-    assert f"  backfill__2024-01-08: running for {stalled_for:.0f} s" in message
-    assert f"    load: running for {stalled_for:.0f} s" in message
-    queued = f"  22 runs queued (not started) for {fake.clock:.0f} s: backfill__2024-01-09 ..."
+    assert f"  backfill__2024-01-08: 실행 중 (running), {stalled_for:.0f} s" in message
+    assert f"    load: 실행 중 (running), {stalled_for:.0f} s" in message
+    queued = f"  대기 중 (queued) 22개 (runs, not started), {fake.clock:.0f} s: backfill__2024-01-09 ..."
     assert queued + " backfill__2024-01-30" in message
+    assert "DAG가 일시 중지되었거나 스케줄러가 멈춘 것입니다" in message
     assert "is the DAG paused, or the scheduler down?" in message
 
 
