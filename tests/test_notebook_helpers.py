@@ -6,6 +6,7 @@ every notebook.
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import re
@@ -15,6 +16,8 @@ import pandas as pd
 import pytest
 
 from lab import notebook as nb
+from lab.config import REPO_ROOT
+from lab.notebook import airflow_api, commands, peers, progress
 from tests.services import mysql_connect
 
 DAY_1, DAY_2, DAY_3 = date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 3)
@@ -48,6 +51,20 @@ def lab(lab_env, source_database, mysql_url):
             " (3, '2024-01-01 23:59:59', 10)"
         )
         yield nb.settings()
+
+
+def test_every_nb_name_the_lessons_call_is_there():
+    """lab.notebook is a package of modules by what they touch; the notebooks, their solutions and the
+    benchmarks call it as ``nb.NAME``: each such name must still be there (and not be a module)."""
+    used = set()
+    for pattern in ("notebooks/*.ipynb", "notebooks/solutions/*.py", "lab/exercises/*.py", "bench/*.py"):
+        for path in REPO_ROOT.glob(pattern):
+            used |= set(re.findall(r"\bnb\.([A-Za-z_]\w*)", path.read_text()))
+    assert len(used) > 30, f"found only {sorted(used)}: the search lost the notebooks"
+    missing = sorted(name for name in used if not hasattr(nb, name))
+    assert not missing, f"the notebooks call nb.{missing}, which lab.notebook no longer has"
+    modules = sorted(name for name in used if inspect.ismodule(getattr(nb, name, None)))
+    assert not modules, f"nb.{modules} are modules, not the helpers the notebooks call"
 
 
 def test_source_and_warehouse_come_back_as_dataframes(lab):
@@ -416,9 +433,9 @@ def fake_airflow(monkeypatch):
 
     def install(days: int, pace: float, stall: int | None = None) -> FakeBackfill:
         fake = FakeBackfill(days, pace, stall)
-        monkeypatch.setattr(nb, "time", fake)
-        monkeypatch.setattr(nb, "_client", lambda: fake)
-        monkeypatch.setattr(nb, "airflow_cli", lambda *args: fake.cli.append(args))
+        monkeypatch.setattr(progress, "time", fake)
+        monkeypatch.setattr(airflow_api, "airflow_client", lambda: fake)
+        monkeypatch.setattr(commands, "airflow_cli", lambda *args: fake.cli.append(args))
         return fake
 
     return install
@@ -496,7 +513,7 @@ def test_a_failing_lab_command_raises(lab, capsys):
 
 
 def test_a_peer_that_is_starting_is_waited_for(monkeypatch, capsys):
-    monkeypatch.setattr(nb, "POLL_SECONDS", 0.01)
+    monkeypatch.setattr(peers, "POLL_SECONDS", 0.01)
     answers = iter([ConnectionRefusedError("refused"), ConnectionRefusedError("refused"), "answer"])
 
     def attempt():
@@ -510,8 +527,8 @@ def test_a_peer_that_is_starting_is_waited_for(monkeypatch, capsys):
 
 
 def test_a_peer_that_never_answers_is_named_with_its_log(monkeypatch):
-    monkeypatch.setattr(nb, "PEER_WAIT", 0.05)
-    monkeypatch.setattr(nb, "POLL_SECONDS", 0.01)
+    monkeypatch.setattr(peers, "PEER_WAIT", 0.05)
+    monkeypatch.setattr(peers, "POLL_SECONDS", 0.01)
     monkeypatch.setenv("LAB_RUNTIME", "compose")
 
     def refused():
