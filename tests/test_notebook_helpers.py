@@ -6,14 +6,18 @@ every notebook.
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import pytest
 
 from lab import notebook as nb
+from lab.config import REPO_ROOT
+from lab.notebook import airflow_api, commands, peers, progress
 from tests.services import mysql_connect
 
 DAY_1, DAY_2, DAY_3 = date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 3)
@@ -49,6 +53,20 @@ def lab(lab_env, source_database, mysql_url):
         yield nb.settings()
 
 
+def test_every_nb_name_the_lessons_call_is_there():
+    """lab.notebook is a package of modules by what they touch; the notebooks, their solutions and the
+    benchmarks call it as ``nb.NAME``: each such name must still be there (and not be a module)."""
+    used = set()
+    for pattern in ("notebooks/*.ipynb", "notebooks/solutions/*.py", "lab/exercises/*.py", "bench/*.py"):
+        for path in REPO_ROOT.glob(pattern):
+            used |= set(re.findall(r"\bnb\.([A-Za-z_]\w*)", path.read_text()))
+    assert len(used) > 30, f"found only {sorted(used)}: the search lost the notebooks"
+    missing = sorted(name for name in used if not hasattr(nb, name))
+    assert not missing, f"the notebooks call nb.{missing}, which lab.notebook no longer has"
+    modules = sorted(name for name in used if inspect.ismodule(getattr(nb, name, None)))
+    assert not modules, f"nb.{modules} are modules, not the helpers the notebooks call"
+
+
 def test_source_and_warehouse_come_back_as_dataframes(lab):
     source = nb.source("SELECT id, created_at, score FROM nps WHERE score >= %s ORDER BY id", (7,))
     assert list(source.columns) == ["id", "created_at", "score"]
@@ -69,11 +87,129 @@ def test_compare_finds_missing_extra_and_changed_rows():
     comparison = nb.compare(source, warehouse)
     assert (comparison.missing, comparison.extra, comparison.changed) == ([1], [5], [2])
     assert not comparison.equal
-    assert "1 missing" in str(comparison) and "ids [5]" in str(comparison)
+    text = str(comparison)
+    assert "warehouse에 없는 id 1개: [1]" in text and "1 ids missing in the warehouse: [1]" in text
+    assert "source에 없는 id 1개: [5]" in text and "값이 다른 id 1개: [2]" in text
+    assert text.startswith("다릅니다: source 4행, warehouse 4행.\n")
 
     same = nb.compare(source, source.iloc[::-1].assign(deleted=source["deleted"].astype(bool)))
     assert same.equal, str(same)
-    assert str(same) == "equal: 4 rows on both sides"
+    assert str(same) == "같습니다: 양쪽 모두 4행입니다.\nequal: 4 rows on both sides"
+
+
+# An append where an upsert was meant: the day's rows loaded twice, one of them edited in between.
+APPENDED_TWICE = pd.DataFrame(
+    {"id": [1, 2, 3, 2, 3], "score": [9, 3, 10, 3, 7], "created_at": pd.to_datetime(["2024-01-01"] * 5)}
+)
+
+
+def test_compare_reports_ids_repeated_in_the_warehouse_and_the_extra_rows():
+    source = APPENDED_TWICE.iloc[[0, 3, 4]]  # ids 1, 2, 3 once, with id 3's new score
+    comparison = nb.compare(source, APPENDED_TWICE)
+    assert not comparison.equal
+    assert (comparison.source_rows, comparison.warehouse_rows) == (3, 5)
+    assert comparison.warehouse_duplicates == {2: 2, 3: 2}
+    assert comparison.source_duplicates == {}
+    assert (comparison.missing, comparison.extra, comparison.changed) == ([], [], [])
+    lines = str(comparison).splitlines()
+    assert lines[:2] == [
+        "다릅니다: source 3행, warehouse 5행 (warehouse가 2행 많습니다).",
+        "- warehouse에 중복된 id 2개: 2 (2번), 3 (2번)",
+    ]
+    assert lines[2:] == [
+        "different: source 3 rows, warehouse 5 rows (2 more in the warehouse).",
+        "- 2 ids more than once in the warehouse: 2 (2 times), 3 (2 times)",
+    ]
+
+
+def test_compare_reports_ids_repeated_in_the_source():
+    comparison = nb.compare(APPENDED_TWICE, APPENDED_TWICE.drop_duplicates("id", keep="last"))
+    assert not comparison.equal
+    assert comparison.source_duplicates == {2: 2, 3: 2} and comparison.warehouse_duplicates == {}
+    text = str(comparison)
+    assert "source에 중복된 id 2개: 2 (2번), 3 (2번)" in text
+    assert "(warehouse가 2행 적습니다)" in text and "(2 fewer in the warehouse)" in text
+
+
+def test_compare_names_the_row_counts_when_they_differ():
+    source = APPENDED_TWICE.drop_duplicates("id")
+    fewer = nb.compare(source, source.iloc[:2])
+    assert not fewer.equal
+    assert (fewer.source_rows, fewer.warehouse_rows, fewer.missing) == (3, 2, [3])
+    assert "source 3 rows, warehouse 2 rows (1 fewer in the warehouse)" in str(fewer)
+    # Counts alone decide too: a Comparison whose keys all agree is not equal if the counts differ.
+    assert not nb.Comparison(source_rows=3, warehouse_rows=4, missing=[], extra=[], changed=[]).equal
+
+
+def test_compare_refuses_tables_it_cannot_line_up():
+    with pytest.raises(ValueError, match="no key column 'id'"):
+        nb.compare(APPENDED_TWICE.drop(columns="id"), APPENDED_TWICE)
+    with pytest.raises(ValueError, match=r"(?s)warehouse 쪽 행에 없는 열.*lack columns \['score'\]"):
+        nb.compare(APPENDED_TWICE, APPENDED_TWICE.drop(columns="score"))
+
+
+def cell_styles(styler) -> dict[tuple[int, int], str]:
+    """What the learner's browser is told for each cell: (row, column) -> its CSS, from the Styler's HTML."""
+    styles = {}
+    for selectors, css in re.findall(r"([^{}]+)\{([^}]*)\}", styler.to_html().split("</style>")[0]):
+        for row, column in re.findall(r"_row(\d+)_col(\d+)", selectors):
+            styles[int(row), int(column)] = " ".join(css.split())
+    return styles
+
+
+BEFORE = pd.DataFrame({"id": [1, 2, 3, 4, 5], "score": [9, 3, 10, 7, 1], "note": list("abcde")})
+
+
+def test_show_changes_colours_inserted_deleted_and_changed_rows():
+    # An upsert of id 2, a delete of id 4, a new id 6, and id 3 appended a second time.
+    after = pd.DataFrame({"id": [1, 2, 3, 5, 6, 3], "score": [9, 4, 10, 1, 8, 10], "note": list("abcefc")})
+    styler = nb.show_changes(BEFORE, after)
+    shown = styler.data
+    assert list(shown.columns) == [nb.CHANGE_COLUMN, "id", "score", "note"]
+    assert shown[[nb.CHANGE_COLUMN, "id", "score"]].values.tolist() == [
+        ["", 1, 9],
+        ["변경 (changed)", 2, "3 → 4"],
+        ["", 3, 10],
+        ["추가 (inserted)", 3, 10],  # the appended copy of id 3
+        ["삭제 (deleted)", 4, 7],  # gone from the table, still in the picture
+        ["", 5, 1],
+        ["추가 (inserted)", 6, 8],
+    ]
+    styles = cell_styles(styler)
+    row_style = {row: styles.get((row, 1), "") for row in range(len(shown))}
+    assert row_style[0] == row_style[2] == row_style[5] == "", "unchanged rows stay plain"
+    assert row_style[3] == row_style[6] == "background-color: #d4f4d4;"
+    assert "text-decoration: line-through" in row_style[4] and "#f9d3d3" in row_style[4]
+    assert row_style[1] == "background-color: #fff4c2;"
+    assert styles[1, 2] == "background-color: #ffd54a; font-weight: bold;", "the changed cell stands out"
+    assert styles[1, 3] == row_style[1], "an unchanged cell of a changed row is only yellow"
+    caption = styler.caption
+    assert "추가 (inserted) 2</span>" in caption and "삭제 (deleted) 1</span>" in caption
+    assert "변경 (changed) 1</span>" in caption and "그대로 (unchanged) 3" in caption
+    assert "보여 줍니다" not in caption, "nothing was left out, so the caption does not say so"
+
+
+def test_show_changes_of_a_few_hundred_rows_shows_the_changes_and_a_few_others():
+    before = pd.DataFrame({"id": range(1, 301), "score": [n % 11 for n in range(300)]})
+    after = before.drop(index=[9]).assign(score=lambda frame: frame["score"].mask(frame["id"] == 200, 99))
+    styler = nb.show_changes(before, after)
+    assert styler.data["id"].tolist() == [1, 2, 3, 4, 5, 10, 200]
+    assert "전체 300행 중 7행만 보여 줍니다(바뀐 행 2행 전부, 그대로인 행 5행)." in styler.caption
+    assert "showing 7 of 300 rows (all 2 changed, 5 unchanged)." in styler.caption
+
+    loaded = nb.show_changes(before.iloc[:0], before, limit=100)
+    assert len(loaded.data) == 100 and set(loaded.data[nb.CHANGE_COLUMN]) == {"추가 (inserted)"}
+    assert (
+        "바뀐 행 300행 중 처음 100행" in loaded.caption and "the first 100 of 300 changed" in loaded.caption
+    )
+
+    snapshot = nb.show_changes(before, after, unchanged=None)
+    assert len(snapshot.data) == 300, "the whole table, its one change highlighted, the deleted row kept"
+
+
+def test_show_changes_refuses_tables_with_other_columns():
+    with pytest.raises(ValueError, match=r"(?s)같은 열.*need the same columns"):
+        nb.show_changes(BEFORE, BEFORE.drop(columns="note"))
 
 
 def test_rows_of_a_day_use_a_half_open_window(lab):
@@ -159,12 +295,22 @@ def test_snippet_quotes_the_marked_code_dedented():
         nb.snippet("dags/mysql_to_redshift.py", "nothing")
 
 
-def test_watch_prints_each_change_once_and_returns_runs_in_order():
-    states = {
-        "a": iter(["queued", "running", "running", "success"]),
-        "b": iter(["running", "failed", "failed", "failed"]),
-    }
-    tasks = {"a": iter([{"t": "running"}, {"t": "running"}, {"t": "success"}])}
+BAR = re.compile(r"(?P<label>.*?):?\s*\d+%\|[^|]*\| (?P<done>\d+)/(?P<total>\d+) ")
+
+
+def shown(text: str) -> tuple[list[tuple[str, int, int]], list[str]]:
+    """What a terminal ends up showing of ``text``: each state of the progress bar (label, runs done,
+    runs in all) in turn, and the lines printed above it."""
+    parts = [part.strip() for part in re.split(r"[\r\n]", text) if part.strip()]
+    bars = []
+    for match in filter(None, map(BAR.match, parts)):
+        state = (match["label"], int(match["done"]), int(match["total"]))
+        if not bars or bars[-1] != state:
+            bars.append(state)
+    return bars, [part for part in parts if not BAR.match(part)]
+
+
+def two_runs(states: dict, tasks: dict, per_task: bool) -> tuple[list[dict], str]:
     out = io.StringIO()
     runs = nb.watch(
         lambda: [{"dag_run_id": run_id, "state": next(states[run_id])} for run_id in ("a", "b")],
@@ -172,18 +318,47 @@ def test_watch_prints_each_change_once_and_returns_runs_in_order():
         timeout=10,
         poll_seconds=0,
         out=out,
+        per_task=per_task,
     )
+    return runs, out.getvalue()
+
+
+def test_watch_prints_each_change_once_and_returns_runs_in_order():
+    states = {
+        "a": iter(["queued", "running", "running", "success"]),
+        "b": iter(["running", "failed", "failed", "failed"]),
+    }
+    tasks = {"a": iter([{"t": "running"}, {"t": "running"}, {"t": "success"}])}
+    runs, text = two_runs(states, tasks, per_task=True)
     assert [(run["dag_run_id"], run["state"]) for run in runs] == [("a", "success"), ("b", "failed")]
-    lines = [line.split(None, 1)[1] for line in out.getvalue().splitlines()]
-    assert lines == [
-        "a  (run): queued",  # a queued run's tasks are not asked for
-        "b  (run): running",
-        "a  (run): running",
-        "a  t: running",
-        "b  (run): failed",
-        "a  (run): success",
-        "a  t: success",
+    bars, lines = shown(text)
+    assert [line.split(None, 1)[1] for line in lines] == [
+        "a  (run): 대기 중 (queued)",  # a queued run's tasks are not asked for
+        "b  (run): 실행 중 (running)",
+        "a  (run): 실행 중 (running)",
+        "a  t: 실행 중 (running)",
+        "b  (run): 실패 (failed)",
+        "a  (run): 성공 (success)",
+        "a  t: 성공 (success)",
     ]
+    assert bars == [
+        ("", 0, 2),  # before the first poll
+        ("b 실행 중 (running)", 0, 2),
+        ("a 실행 중 (running) · t", 1, 2),  # b has failed: one run done
+        ("완료, 실패 1개 (done, 1 failed)", 2, 2),
+    ]
+
+
+def test_watch_without_task_lines_names_only_the_runs_that_failed():
+    states = {"a": iter(["running", "success"]), "b": iter(["running", "failed"])}
+    _, text = two_runs(states, {}, per_task=False)
+    bars, lines = shown(text)
+    assert lines == [
+        "[2/2] b 실패 (failed)",
+        "실행 2개가 끝났습니다: 성공 1개, 실패 1개.",
+        "2 runs finished: 1 succeeded, 1 failed.",
+    ]
+    assert bars[-1] == ("완료, 실패 1개 (done, 1 failed)", 2, 2)
 
 
 START = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
@@ -258,9 +433,9 @@ def fake_airflow(monkeypatch):
 
     def install(days: int, pace: float, stall: int | None = None) -> FakeBackfill:
         fake = FakeBackfill(days, pace, stall)
-        monkeypatch.setattr(nb, "time", fake)
-        monkeypatch.setattr(nb, "_client", lambda: fake)
-        monkeypatch.setattr(nb, "airflow_cli", lambda *args: fake.cli.append(args))
+        monkeypatch.setattr(progress, "time", fake)
+        monkeypatch.setattr(airflow_api, "airflow_client", lambda: fake)
+        monkeypatch.setattr(commands, "airflow_cli", lambda *args: fake.cli.append(args))
         return fake
 
     return install
@@ -271,7 +446,7 @@ def fake_airflow(monkeypatch):
 SLOW_LAPTOP_RUN = 27.0
 
 
-def test_a_month_backfill_on_a_slow_laptop_is_waited_for_one_line_a_run(fake_airflow, capsys):
+def test_a_month_backfill_on_a_slow_laptop_shows_a_bar_naming_each_run_in_turn(fake_airflow, capsys):
     fake = fake_airflow(days=30, pace=SLOW_LAPTOP_RUN)
     runs = nb.backfill("dag", fake.days[0], fake.days[-1])
 
@@ -281,12 +456,20 @@ def test_a_month_backfill_on_a_slow_laptop_is_waited_for_one_line_a_run(fake_air
     assert "--reprocess-behavior" in fake.cli[0]
     # Tasks are asked for only while their run runs, not for the runs queued or finished.
     assert fake.task_requests <= 30 * (SLOW_LAPTOP_RUN + 2)
-    lines = capsys.readouterr().out.splitlines()
-    progress = [line for line in lines if line.startswith("[")]
-    assert progress[0] == "[ 1/30] 2024-01-01 success    27.0 s"
-    assert progress[-1] == "[30/30] 2024-01-30 success    27.0 s"
-    assert len(progress) == 30 and len(lines) == 31, lines  # and the pointer to task_timeline
-    assert "nb.task_timeline('dag', <the runs returned>)" in lines[-1]
+    printed = capsys.readouterr()
+    bars, _ = shown(printed.err)
+    running = [(label, done) for label, done, total in bars if "실행 중 (running)" in label]
+    # Each day is named while it runs, with the days before it counted done.
+    assert running == [(f"{day} 실행 중 (running) · load", n) for n, day in enumerate(fake.days)]
+    assert bars[-1] == ("완료 (done)", 30, 30)
+    assert {total for _, _, total in bars} == {30}
+    # The bar says it all for runs that succeeded: no line a run, a summary and where the details are.
+    assert printed.out.splitlines() == [
+        "실행 30개가 끝났습니다: 성공 30개, 실패 0개.",
+        "30 runs finished: 30 succeeded, 0 failed.",
+        "태스크별 시간은 nb.task_timeline('dag', <the runs returned>)로 봅니다.",
+        "each task's times: nb.task_timeline('dag', <the runs returned>)",
+    ]
 
 
 def test_the_wait_grows_with_the_runs_in_proportion():
@@ -299,7 +482,7 @@ def test_a_backfill_with_detail_prints_every_task_change(fake_airflow, capsys):
     fake = fake_airflow(days=2, pace=5.0)
     nb.backfill("dag", fake.days[0], fake.days[-1], detail=True)
     lines = capsys.readouterr().out.splitlines()
-    assert any(line.endswith("backfill__2024-01-02  load: running") for line in lines), lines
+    assert any(line.endswith("backfill__2024-01-02  load: 실행 중 (running)") for line in lines), lines
     assert not any(line.startswith("[") for line in lines)
 
 
@@ -309,12 +492,17 @@ def test_a_stalled_backfill_times_out_naming_what_is_still_running(fake_airflow)
         nb.backfill("dag", fake.days[0], fake.days[-1])
     message = str(raised.value)
     assert fake.clock == pytest.approx(nb.wait_allowance(30), abs=2)
-    assert message.startswith(f"23 of 30 runs not finished after {nb.wait_allowance(30):.0f} s:")
+    allowed = f"{nb.wait_allowance(30):.0f}"
+    assert message.startswith(
+        f"실행 30개 중 23개가 {allowed}초 안에 끝나지 않았습니다:\n"
+        f"23 of 30 runs not finished after {allowed} s:\n"
+    )
     stalled_for = fake.clock - 7 * SLOW_LAPTOP_RUN
-    assert f"  backfill__2024-01-08: running for {stalled_for:.0f} s" in message
-    assert f"    load: running for {stalled_for:.0f} s" in message
-    queued = f"  22 runs queued (not started) for {fake.clock:.0f} s: backfill__2024-01-09 ..."
+    assert f"  backfill__2024-01-08: 실행 중 (running), {stalled_for:.0f} s" in message
+    assert f"    load: 실행 중 (running), {stalled_for:.0f} s" in message
+    queued = f"  대기 중 (queued) 22개 (runs, not started), {fake.clock:.0f} s: backfill__2024-01-09 ..."
     assert queued + " backfill__2024-01-30" in message
+    assert "DAG가 일시 중지되었거나 스케줄러가 멈춘 것입니다" in message
     assert "is the DAG paused, or the scheduler down?" in message
 
 
@@ -325,7 +513,7 @@ def test_a_failing_lab_command_raises(lab, capsys):
 
 
 def test_a_peer_that_is_starting_is_waited_for(monkeypatch, capsys):
-    monkeypatch.setattr(nb, "POLL_SECONDS", 0.01)
+    monkeypatch.setattr(peers, "POLL_SECONDS", 0.01)
     answers = iter([ConnectionRefusedError("refused"), ConnectionRefusedError("refused"), "answer"])
 
     def attempt():
@@ -339,8 +527,8 @@ def test_a_peer_that_is_starting_is_waited_for(monkeypatch, capsys):
 
 
 def test_a_peer_that_never_answers_is_named_with_its_log(monkeypatch):
-    monkeypatch.setattr(nb, "PEER_WAIT", 0.05)
-    monkeypatch.setattr(nb, "POLL_SECONDS", 0.01)
+    monkeypatch.setattr(peers, "PEER_WAIT", 0.05)
+    monkeypatch.setattr(peers, "POLL_SECONDS", 0.01)
     monkeypatch.setenv("LAB_RUNTIME", "compose")
 
     def refused():
