@@ -19,7 +19,7 @@ QUERY = f"SELECT id, created_at, score FROM {SOURCE_DATABASE}.nps ORDER BY id"
 # Each export: the object's key suffix, the file format, and what the operator is given on top.
 EXPORTS = {
     "csv": ("csv", {"df_kwargs": {"index": False, "header": False}}),
-    # pandas' default JSON is one object of columns, dates as epoch milliseconds: COPY wants one object a line.
+    # pandas' default JSON is one object of columns, dates in epoch ms: COPY wants one object a line.
     "json": ("json", {"df_kwargs": {"orient": "records", "lines": True, "date_format": "iso"}}),
     "parquet": ("parquet", {}),
     "typed.parquet": ("parquet", {"read_kwargs": {"dtype": {"id": "int32", "score": "Int16"}}}),
