@@ -18,12 +18,13 @@ import sys
 import time
 import urllib.error
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pymysql
 import redshift_connector
+from pandas.io.formats.style import Styler
 
 from lab import airflow
 from lab.bilingual import say as say  # the notebooks call nb.say
@@ -255,42 +256,125 @@ def load_errors(table: str | None = None) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Comparison:
-    """How a warehouse table differs from its source, row for row by key."""
+    """How a warehouse table differs from its source, row for row by key.
+
+    Equal means: as many rows on both sides, no key twice on either side, every key on both sides with
+    the same values. A key that repeats (an append that should have been an upsert) is reported as a
+    duplicate, not compared value by value: which copy would be "the" row is the question itself.
+    """
 
     source_rows: int
     warehouse_rows: int
     missing: list  # keys in the source, not in the warehouse
     extra: list  # keys in the warehouse, not in the source
-    changed: list  # keys on both sides with different values
+    changed: list  # keys once on each side, with different values
+    source_duplicates: dict = field(default_factory=dict)  # key -> how many times it is in the source
+    warehouse_duplicates: dict = field(default_factory=dict)  # key -> times in the warehouse
+    key: str = "id"
 
     @property
     def equal(self) -> bool:
-        return not (self.missing or self.extra or self.changed)
+        return self.source_rows == self.warehouse_rows and not (
+            self.missing or self.extra or self.changed or self.source_duplicates or self.warehouse_duplicates
+        )
 
     def __str__(self) -> str:
         if self.equal:
-            return f"equal: {self.source_rows} rows on both sides"
-        return (
-            f"source {self.source_rows} rows, warehouse {self.warehouse_rows} rows:"
-            f" {len(self.missing)} missing (e.g. ids {self.missing[:5]}),"
-            f" {len(self.extra)} extra (e.g. ids {self.extra[:5]}),"
-            f" {len(self.changed)} changed (e.g. ids {self.changed[:5]})"
-        )
+            return say(
+                f"같습니다: 양쪽 모두 {self.source_rows}행입니다.",
+                f"equal: {self.source_rows} rows on both sides",
+            )
+        korean = [
+            f"다릅니다: source {self.source_rows}행, warehouse {self.warehouse_rows}행{self._count_ko()}."
+        ]
+        sides = f"source {self.source_rows} rows, warehouse {self.warehouse_rows} rows"
+        english = [f"different: {sides}{self._count_en()}."]
+        for side, duplicates in (
+            ("source", self.source_duplicates),
+            ("warehouse", self.warehouse_duplicates),
+        ):
+            if duplicates:
+                korean.append(f"- {side}에 중복된 {self.key} {len(duplicates)}개: {_times(duplicates, '번')}")
+                english.append(
+                    f"- {len(duplicates)} {self.key}s more than once in the {side}: {_times(duplicates)}"
+                )
+        for keys, ko, en in (
+            (self.missing, "warehouse에 없는", "missing in the warehouse"),
+            (self.extra, "source에 없는", "extra in the warehouse (not in the source)"),
+            (self.changed, "값이 다른", "changed"),
+        ):
+            if keys:
+                korean.append(f"- {ko} {self.key} {len(keys)}개: {_examples(keys)}")
+                english.append(f"- {len(keys)} {self.key}s {en}: {_examples(keys)}")
+        return say("\n".join(korean), "\n".join(english))
+
+    def _count_ko(self) -> str:
+        more = self.warehouse_rows - self.source_rows
+        if more == 0:
+            return ""
+        return f" (warehouse가 {abs(more)}행 {'많습니다' if more > 0 else '적습니다'})"
+
+    def _count_en(self) -> str:
+        more = self.warehouse_rows - self.source_rows
+        if more == 0:
+            return ""
+        return f" ({abs(more)} {'more' if more > 0 else 'fewer'} in the warehouse)"
+
+
+EXAMPLES = 5  # keys a Comparison names of each kind; the counts are always whole
+
+
+def _examples(keys: list) -> str:
+    shown = ", ".join(str(key) for key in keys[:EXAMPLES])
+    return f"[{shown}{', ...' if len(keys) > EXAMPLES else ''}]"
+
+
+def _times(duplicates: dict, unit: str = " times") -> str:
+    shown = [f"{key} ({count}{unit})" for key, count in list(duplicates.items())[:EXAMPLES]]
+    return ", ".join(shown) + (", ..." if len(duplicates) > EXAMPLES else "")
 
 
 def compare(source_rows: pd.DataFrame, warehouse_rows: pd.DataFrame, key: str = "id") -> Comparison:
     """Compare two tables with the same columns by ``key``; types are normalised (MySQL 1 == PG true)."""
+    _require_columns(source_rows, warehouse_rows, key)
     left = _normalised(source_rows, key)
     right = _normalised(warehouse_rows[list(source_rows.columns)], key)
-    both = left.index.intersection(right.index)
-    differs = (left.loc[both] != right.loc[both]) & ~(left.loc[both].isna() & right.loc[both].isna())
+    # Only keys that are once on each side have "the" row to compare; repeated keys are reported as such.
+    once_left = left[~left.index.duplicated(keep=False)]
+    once_right = right[~right.index.duplicated(keep=False)]
+    both = once_left.index.intersection(once_right.index)
+    paired_left, paired_right = once_left.loc[both], once_right.loc[both]
+    differs = (paired_left != paired_right) & ~(paired_left.isna() & paired_right.isna())
     return Comparison(
         source_rows=len(left),
         warehouse_rows=len(right),
         missing=sorted(left.index.difference(right.index).tolist()),
         extra=sorted(right.index.difference(left.index).tolist()),
         changed=sorted(both[differs.any(axis=1)].tolist()),
+        source_duplicates=_duplicates(left.index),
+        warehouse_duplicates=_duplicates(right.index),
+        key=key,
     )
+
+
+def _require_columns(source_rows: pd.DataFrame, warehouse_rows: pd.DataFrame, key: str) -> None:
+    if key not in source_rows.columns:
+        raise ValueError(
+            say(f"source 쪽 행에 키 열 {key!r}이 없습니다.", f"the source rows have no key column {key!r}")
+        )
+    absent = [name for name in source_rows.columns if name not in warehouse_rows.columns]
+    if absent:
+        raise ValueError(
+            say(
+                f"warehouse 쪽 행에 없는 열이 있습니다: {absent}", f"the warehouse rows lack columns {absent}"
+            )
+        )
+
+
+def _duplicates(keys: pd.Index) -> dict:
+    """Each key that is more than once in ``keys``, with how many times, in key order."""
+    counts = keys.value_counts()
+    return {key: int(count) for key, count in sorted(counts[counts > 1].items())}
 
 
 def _normalised(frame: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -307,6 +391,118 @@ def _comparable(column: pd.Series) -> pd.Series:
         return pd.to_numeric(column).astype(float)
     except (TypeError, ValueError):
         return column.astype(str)
+
+
+# --- A table before and after, for the eye -------------------------------------------------------------
+
+# How each kind of row looks, and what the legend calls it. Deleted rows stay in the picture, struck through:
+# what a method removed is the half of the lesson a plain snapshot cannot show.
+ROW_STYLES = {
+    "inserted": "background-color: #d4f4d4",
+    "deleted": "background-color: #f9d3d3; color: #8b1a1a; text-decoration: line-through",
+    "changed": "background-color: #fff4c2",
+    "unchanged": "",
+}
+CHANGED_CELL = "background-color: #ffd54a; font-weight: bold"
+ROW_LABELS = {
+    "inserted": "추가 (inserted)",
+    "deleted": "삭제 (deleted)",
+    "changed": "변경 (changed)",
+    "unchanged": "",
+}
+CHANGE_COLUMN = "변경 (change)"
+
+
+def show_changes(
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    key: str = "id",
+    unchanged: int | None = 5,
+    limit: int = 100,
+) -> Styler:
+    """The table after a change, its rows coloured by what happened to them: inserted green, deleted red
+    (struck through), changed yellow with each changed cell shown as ``old → new``, unchanged plain.
+
+    Rows are matched by ``key`` and, where a key repeats, by its order among the rows with that key: the
+    second copy of an appended row shows as inserted. Shows every changed row (``limit`` at most) and the
+    first ``unchanged`` unchanged rows (None: all of them, a snapshot of the whole table); the caption
+    counts every kind and says what it left out.
+    """
+    columns = list(after.columns)
+    if key not in columns or set(before.columns) != set(columns):
+        raise ValueError(
+            say(
+                f"before와 after는 같은 열에 키 열 {key!r}이 있어야 합니다:"
+                f" {list(before.columns)} / {columns}",
+                f"before and after need the same columns, key {key!r} among them:"
+                f" {list(before.columns)} / {columns}",
+            )
+        )
+    old, new = _by_occurrence(before[columns], key), _by_occurrence(after, key)
+    both = old.index.intersection(new.index)
+    old_values, new_values = old.apply(_comparable).loc[both], new.apply(_comparable).loc[both]
+    differs = (old_values != new_values) & ~(old_values.isna() & new_values.isna())
+    kinds = pd.Series("unchanged", index=old.index.union(new.index).sort_values())
+    kinds[old.index.difference(new.index)] = "deleted"
+    kinds[new.index.difference(old.index)] = "inserted"
+    kinds[differs.index[differs.any(axis=1)]] = "changed"
+
+    shown_kinds = _rows_to_show(kinds, unchanged, limit)
+    # As objects, so that a column keeps its values as they are (no int turned float by a gap).
+    every_row = pd.concat([new.astype(object), old.loc[kinds.index[kinds == "deleted"]].astype(object)])
+    rows = every_row.loc[shown_kinds.index]
+    cells = differs.reindex(index=shown_kinds.index, columns=columns, fill_value=False)
+    for row, column in zip(*cells.to_numpy().nonzero(), strict=True):
+        index, name = cells.index[row], columns[column]
+        rows.loc[index, name] = f"{old.loc[index, name]} → {new.loc[index, name]}"
+    rows.insert(0, CHANGE_COLUMN, [ROW_LABELS[kind] for kind in shown_kinds])
+    rows = rows.reset_index(level=1, drop=True).reset_index()[[CHANGE_COLUMN, *columns]]
+
+    def styles(frame: pd.DataFrame) -> pd.DataFrame:
+        css = pd.DataFrame(
+            [[ROW_STYLES[kind]] * len(frame.columns) for kind in shown_kinds], columns=frame.columns
+        )
+        css[columns] = css[columns].mask(cells.to_numpy(), CHANGED_CELL)
+        return css.set_axis(frame.index)
+
+    return rows.style.apply(styles, axis=None).hide(axis="index").set_caption(_legend(kinds, shown_kinds))
+
+
+def _by_occurrence(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Rows indexed by (key, how many rows with that key came before): repeated keys stay apart."""
+    return frame.set_index([key, frame.groupby(key).cumcount().rename("occurrence")])
+
+
+def _rows_to_show(kinds: pd.Series, unchanged: int | None, limit: int) -> pd.Series:
+    changed = kinds[kinds != "unchanged"].iloc[:limit]
+    kept = kinds[kinds == "unchanged"]
+    if unchanged is not None:
+        kept = kept.iloc[:unchanged]
+    return pd.concat([changed, kept]).sort_index()
+
+
+def _legend(kinds: pd.Series, shown: pd.Series) -> str:
+    """The caption: each kind's colour and count, then which rows were left out, in both languages."""
+    counts = kinds.value_counts()
+    swatches = " ".join(
+        f'<span style="{ROW_STYLES[kind]}; padding: 0 0.4em">{ROW_LABELS[kind]} {counts.get(kind, 0)}</span>'
+        for kind in ("inserted", "deleted", "changed")
+    )
+    swatches += f" · 그대로 (unchanged) {counts.get('unchanged', 0)}"
+    if len(shown) == len(kinds):
+        return swatches
+    changed_total, changed_shown = (kinds != "unchanged").sum(), (shown != "unchanged").sum()
+    kept = (shown == "unchanged").sum()
+    if changed_shown == changed_total:
+        changed_ko, changed_en = f"바뀐 행 {changed_total}행 전부", f"all {changed_total} changed"
+    else:
+        changed_ko = f"바뀐 행 {changed_total}행 중 처음 {changed_shown}행"
+        changed_en = f"the first {changed_shown} of {changed_total} changed"
+    note = say(
+        f"전체 {len(kinds)}행 중 {len(shown)}행만 보여 줍니다({changed_ko}, 그대로인 행 {kept}행).",
+        f"showing {len(shown)} of {len(kinds)} rows ({changed_en}, {kept} unchanged).",
+    )
+    return swatches + "<br>" + note.replace("\n", "<br>")
 
 
 def per_day(frame: pd.DataFrame, column: str = "created_at") -> pd.Series:

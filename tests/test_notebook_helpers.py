@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -69,11 +70,129 @@ def test_compare_finds_missing_extra_and_changed_rows():
     comparison = nb.compare(source, warehouse)
     assert (comparison.missing, comparison.extra, comparison.changed) == ([1], [5], [2])
     assert not comparison.equal
-    assert "1 missing" in str(comparison) and "ids [5]" in str(comparison)
+    text = str(comparison)
+    assert "warehouse에 없는 id 1개: [1]" in text and "1 ids missing in the warehouse: [1]" in text
+    assert "source에 없는 id 1개: [5]" in text and "값이 다른 id 1개: [2]" in text
+    assert text.startswith("다릅니다: source 4행, warehouse 4행.\n")
 
     same = nb.compare(source, source.iloc[::-1].assign(deleted=source["deleted"].astype(bool)))
     assert same.equal, str(same)
-    assert str(same) == "equal: 4 rows on both sides"
+    assert str(same) == "같습니다: 양쪽 모두 4행입니다.\nequal: 4 rows on both sides"
+
+
+# An append where an upsert was meant: the day's rows loaded twice, one of them edited in between.
+APPENDED_TWICE = pd.DataFrame(
+    {"id": [1, 2, 3, 2, 3], "score": [9, 3, 10, 3, 7], "created_at": pd.to_datetime(["2024-01-01"] * 5)}
+)
+
+
+def test_compare_reports_ids_repeated_in_the_warehouse_and_the_extra_rows():
+    source = APPENDED_TWICE.iloc[[0, 3, 4]]  # ids 1, 2, 3 once, with id 3's new score
+    comparison = nb.compare(source, APPENDED_TWICE)
+    assert not comparison.equal
+    assert (comparison.source_rows, comparison.warehouse_rows) == (3, 5)
+    assert comparison.warehouse_duplicates == {2: 2, 3: 2}
+    assert comparison.source_duplicates == {}
+    assert (comparison.missing, comparison.extra, comparison.changed) == ([], [], [])
+    lines = str(comparison).splitlines()
+    assert lines[:2] == [
+        "다릅니다: source 3행, warehouse 5행 (warehouse가 2행 많습니다).",
+        "- warehouse에 중복된 id 2개: 2 (2번), 3 (2번)",
+    ]
+    assert lines[2:] == [
+        "different: source 3 rows, warehouse 5 rows (2 more in the warehouse).",
+        "- 2 ids more than once in the warehouse: 2 (2 times), 3 (2 times)",
+    ]
+
+
+def test_compare_reports_ids_repeated_in_the_source():
+    comparison = nb.compare(APPENDED_TWICE, APPENDED_TWICE.drop_duplicates("id", keep="last"))
+    assert not comparison.equal
+    assert comparison.source_duplicates == {2: 2, 3: 2} and comparison.warehouse_duplicates == {}
+    text = str(comparison)
+    assert "source에 중복된 id 2개: 2 (2번), 3 (2번)" in text
+    assert "(warehouse가 2행 적습니다)" in text and "(2 fewer in the warehouse)" in text
+
+
+def test_compare_names_the_row_counts_when_they_differ():
+    source = APPENDED_TWICE.drop_duplicates("id")
+    fewer = nb.compare(source, source.iloc[:2])
+    assert not fewer.equal
+    assert (fewer.source_rows, fewer.warehouse_rows, fewer.missing) == (3, 2, [3])
+    assert "source 3 rows, warehouse 2 rows (1 fewer in the warehouse)" in str(fewer)
+    # Counts alone decide too: a Comparison whose keys all agree is not equal if the counts differ.
+    assert not nb.Comparison(source_rows=3, warehouse_rows=4, missing=[], extra=[], changed=[]).equal
+
+
+def test_compare_refuses_tables_it_cannot_line_up():
+    with pytest.raises(ValueError, match="no key column 'id'"):
+        nb.compare(APPENDED_TWICE.drop(columns="id"), APPENDED_TWICE)
+    with pytest.raises(ValueError, match=r"(?s)warehouse 쪽 행에 없는 열.*lack columns \['score'\]"):
+        nb.compare(APPENDED_TWICE, APPENDED_TWICE.drop(columns="score"))
+
+
+def cell_styles(styler) -> dict[tuple[int, int], str]:
+    """What the learner's browser is told for each cell: (row, column) -> its CSS, from the Styler's HTML."""
+    styles = {}
+    for selectors, css in re.findall(r"([^{}]+)\{([^}]*)\}", styler.to_html().split("</style>")[0]):
+        for row, column in re.findall(r"_row(\d+)_col(\d+)", selectors):
+            styles[int(row), int(column)] = " ".join(css.split())
+    return styles
+
+
+BEFORE = pd.DataFrame({"id": [1, 2, 3, 4, 5], "score": [9, 3, 10, 7, 1], "note": list("abcde")})
+
+
+def test_show_changes_colours_inserted_deleted_and_changed_rows():
+    # An upsert of id 2, a delete of id 4, a new id 6, and id 3 appended a second time.
+    after = pd.DataFrame({"id": [1, 2, 3, 5, 6, 3], "score": [9, 4, 10, 1, 8, 10], "note": list("abcefc")})
+    styler = nb.show_changes(BEFORE, after)
+    shown = styler.data
+    assert list(shown.columns) == [nb.CHANGE_COLUMN, "id", "score", "note"]
+    assert shown[[nb.CHANGE_COLUMN, "id", "score"]].values.tolist() == [
+        ["", 1, 9],
+        ["변경 (changed)", 2, "3 → 4"],
+        ["", 3, 10],
+        ["추가 (inserted)", 3, 10],  # the appended copy of id 3
+        ["삭제 (deleted)", 4, 7],  # gone from the table, still in the picture
+        ["", 5, 1],
+        ["추가 (inserted)", 6, 8],
+    ]
+    styles = cell_styles(styler)
+    row_style = {row: styles.get((row, 1), "") for row in range(len(shown))}
+    assert row_style[0] == row_style[2] == row_style[5] == "", "unchanged rows stay plain"
+    assert row_style[3] == row_style[6] == "background-color: #d4f4d4;"
+    assert "text-decoration: line-through" in row_style[4] and "#f9d3d3" in row_style[4]
+    assert row_style[1] == "background-color: #fff4c2;"
+    assert styles[1, 2] == "background-color: #ffd54a; font-weight: bold;", "the changed cell stands out"
+    assert styles[1, 3] == row_style[1], "an unchanged cell of a changed row is only yellow"
+    caption = styler.caption
+    assert "추가 (inserted) 2</span>" in caption and "삭제 (deleted) 1</span>" in caption
+    assert "변경 (changed) 1</span>" in caption and "그대로 (unchanged) 3" in caption
+    assert "보여 줍니다" not in caption, "nothing was left out, so the caption does not say so"
+
+
+def test_show_changes_of_a_few_hundred_rows_shows_the_changes_and_a_few_others():
+    before = pd.DataFrame({"id": range(1, 301), "score": [n % 11 for n in range(300)]})
+    after = before.drop(index=[9]).assign(score=lambda frame: frame["score"].mask(frame["id"] == 200, 99))
+    styler = nb.show_changes(before, after)
+    assert styler.data["id"].tolist() == [1, 2, 3, 4, 5, 10, 200]
+    assert "전체 300행 중 7행만 보여 줍니다(바뀐 행 2행 전부, 그대로인 행 5행)." in styler.caption
+    assert "showing 7 of 300 rows (all 2 changed, 5 unchanged)." in styler.caption
+
+    loaded = nb.show_changes(before.iloc[:0], before, limit=100)
+    assert len(loaded.data) == 100 and set(loaded.data[nb.CHANGE_COLUMN]) == {"추가 (inserted)"}
+    assert (
+        "바뀐 행 300행 중 처음 100행" in loaded.caption and "the first 100 of 300 changed" in loaded.caption
+    )
+
+    snapshot = nb.show_changes(before, after, unchanged=None)
+    assert len(snapshot.data) == 300, "the whole table, its one change highlighted, the deleted row kept"
+
+
+def test_show_changes_refuses_tables_with_other_columns():
+    with pytest.raises(ValueError, match=r"(?s)같은 열.*need the same columns"):
+        nb.show_changes(BEFORE, BEFORE.drop(columns="note"))
 
 
 def test_rows_of_a_day_use_a_half_open_window(lab):
