@@ -67,14 +67,6 @@ def score_dtype_for_parquet(score_dtype: str):
     return right()
 
 
-def credentials() -> str:
-    """What the learner's UNLOAD puts in ``credentials '{credentials}'``: the lab's keys, or its role."""
-    lab = nb.settings()
-    if lab.aws_role_arn:
-        return f"aws_iam_role={lab.aws_role_arn}"
-    return f"aws_access_key_id={lab.aws_access_key_id};aws_secret_access_key={lab.aws_secret_access_key}"
-
-
 @exercise("08.2")
 def unload_as_parquet(unload_sql: str):
     if "{credentials}" not in unload_sql or "{bucket}" not in unload_sql:
@@ -96,7 +88,7 @@ def unload_as_parquet(unload_sql: str):
     )
     for old in nb.objects(UNLOAD_PREFIX)["key"]:
         s3.delete_object(Bucket=lab.bucket, Key=old)
-    nb.change_warehouse(unload_sql.format(bucket=lab.bucket, credentials=credentials()))
+    nb.change_warehouse(unload_sql.format(bucket=lab.bucket, credentials=nb.authorization()))
     keys = list(nb.objects(UNLOAD_PREFIX)["key"])
     parquet = [key for key in keys if key.endswith(".parquet")]
     if not parquet:
