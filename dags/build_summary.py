@@ -36,11 +36,14 @@ TEMP_SUMMARY = f"{ANALYTICS_SCHEMA}.temp_{NPS_SUMMARY_TABLE}"
 # [START nps_summary_sql]
 # The course's SQL: NPS = % promoters (score 9-10) - % detractors (0-6), per day. LEFT() of a timestamp
 # and ROUND() of a double are Redshift's (r_LEFT.html, r_ROUND.html). The two shares are for the chart.
+# The shares are of the answers that carry a score: COUNT(score), where the course wrote COUNT(1). The two
+# agree until a score is NULL (notebook 06 leaves one): an unanswered score is no promoter, no passive and
+# no detractor, so it must not dilute the NPS. The lab computes NPS this one way everywhere.
 NPS_SUMMARY_SQL = f"""
 SELECT LEFT(created_at, 10) AS date,
-  ROUND(SUM(CASE WHEN score >= 9 THEN 1 WHEN score <= 6 THEN -1 END)::float*100/COUNT(1), 2) AS nps,
-  ROUND(SUM(CASE WHEN score >= 9 THEN 1 ELSE 0 END)::float*100/COUNT(1), 2) AS promoters,
-  ROUND(SUM(CASE WHEN score <= 6 THEN 1 ELSE 0 END)::float*100/COUNT(1), 2) AS detractors
+  ROUND(SUM(CASE WHEN score >= 9 THEN 1 WHEN score <= 6 THEN -1 END)::float*100/COUNT(score), 2) AS nps,
+  ROUND(SUM(CASE WHEN score >= 9 THEN 1 ELSE 0 END)::float*100/COUNT(score), 2) AS promoters,
+  ROUND(SUM(CASE WHEN score <= 6 THEN 1 ELSE 0 END)::float*100/COUNT(score), 2) AS detractors
 FROM {SOURCE}
 GROUP BY 1
 ORDER BY 1

@@ -2,7 +2,10 @@
 
 1. Export the source rows modified on the run's day (`ds`, half-open window on `modified`; as in
    MySQL_to_Redshift_v2, the run for day D starts once D is over).
-2. Copy the warehouse table A to a work table temp_A.
+2. Copy the warehouse table A to a work table temp_A of this run's own: its name carries the run's day
+   (`temp_nps_changes_20240105`), so two runs at once never share one (a permanent, shared temp_A would
+   let one run's COPY land in the other's table, or be dropped under it). `max_active_runs=1` keeps a
+   backfill in date order; it is no longer what keeps runs apart.
 3. COPY the day's rows into temp_A: now an id may appear twice, old and new.
 4. Number each id's rows by `modified DESC` and keep row number 1, unless it is soft-deleted; replace A's
    rows with that result in one transaction (the hook commits once, after the last statement), so a
@@ -34,7 +37,9 @@ from lab_settings import (
 
 DAY_KEY = DAILY_KEY_FOLDER + "/nps_changes/{{ ds }}.csv"
 TABLE = f"{WAREHOUSE_SCHEMA}.nps_changes"
-TEMP_TABLE = f"{WAREHOUSE_SCHEMA}.temp_nps_changes"
+# One work table per run, named from the run's logical date (a Jinja template, rendered per run).
+TEMP_TABLE_NAME = "temp_nps_changes_{{ ds_nodash }}"
+TEMP_TABLE = f"{WAREHOUSE_SCHEMA}.{TEMP_TABLE_NAME}"
 
 # [START row_number]
 with DAG(
@@ -79,7 +84,7 @@ with DAG(
         s3_bucket=S3_BUCKET,
         s3_key=DAY_KEY,
         schema=WAREHOUSE_SCHEMA,
-        table="temp_nps_changes",
+        table=TEMP_TABLE_NAME,
         copy_options=["csv"],
         method="APPEND",
         redshift_conn_id=REDSHIFT_CONN_ID,

@@ -45,6 +45,7 @@ from lab.notebook.progress import STATES_KO, state_label, watch
 from lab.notebook.sides import daily_counts, day_rows, forget_days, per_day, row_count
 from lab.notebook.source_db import change_source, next_day, source, source_days, tick
 from lab.notebook.warehouse_db import (
+    authorization,
     change_warehouse,
     copy_from_s3,
     history_mark,
@@ -71,6 +72,7 @@ __all__ = [
     "PeerUnavailable",
     "airflow_cli",
     "airflow_command",
+    "authorization",
     "backfill",
     "change_source",
     "change_warehouse",

@@ -38,19 +38,22 @@ def change_warehouse(statement: str, params: Sequence = ()) -> None:
         conn.commit()
 
 
-def copy_from_s3(table: str, key: str, options: str = "csv") -> int:
-    """COPY one object of the lab's bucket into ``table`` as S3ToRedshiftOperator writes the statement
-    (with the AWS connection's keys, or its role on a real cluster); returns the rows loaded."""
+def authorization() -> str:
+    """What COPY and UNLOAD put in ``credentials '...'``, as S3ToRedshiftOperator writes it: the AWS
+    connection's keys, or its role on a real cluster. A secret: never print it."""
     lab = settings()
     if lab.aws_role_arn:
-        authorization = f"aws_iam_role={lab.aws_role_arn}"
-    else:
-        authorization = (
-            f"aws_access_key_id={lab.aws_access_key_id};aws_secret_access_key={lab.aws_secret_access_key}"
-        )
+        return f"aws_iam_role={lab.aws_role_arn}"
+    return f"aws_access_key_id={lab.aws_access_key_id};aws_secret_access_key={lab.aws_secret_access_key}"
+
+
+def copy_from_s3(table: str, key: str, options: str = "csv") -> int:
+    """COPY one object of the lab's bucket into ``table`` as S3ToRedshiftOperator writes the statement;
+    returns the rows loaded."""
+    lab = settings()
     with _redshift(lab) as conn:
         cur = conn.cursor()
-        cur.execute(f"COPY {table} FROM 's3://{lab.bucket}/{key}' credentials '{authorization}' {options}")
+        cur.execute(f"COPY {table} FROM 's3://{lab.bucket}/{key}' credentials '{authorization()}' {options}")
         conn.commit()
         return cur.rowcount
 

@@ -57,6 +57,7 @@ def test_dags_parse_without_errors_or_connections(tmp_path):
     dags = parsed["dags"]
     assert sorted(dags) == [
         "Build_Summary",
+        "Export_Formats",  # notebook 08: one SqlToS3Operator per file format
         "MySQL_to_Redshift",
         "MySQL_to_Redshift_row_number",
         "MySQL_to_Redshift_v2",

@@ -1,0 +1,2 @@
+bad_line = 5
+bad_column = "score"
