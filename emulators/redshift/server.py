@@ -7,6 +7,7 @@ import signal
 import sys
 from dataclasses import dataclass
 
+from emulators.redshift import limits
 from emulators.redshift.session import Session
 from emulators.redshift.system_tables import SystemTables
 from lab.config import DatabaseUrl
@@ -18,6 +19,7 @@ class ServerConfig:
     port: int
     upstream: DatabaseUrl  # where PostgreSQL listens, and the login of the bookkeeping connections
     s3_endpoint: str | None  # None: real AWS
+    authentication_timeout: float = limits.AUTHENTICATION_TIMEOUT  # seconds a client has to log in
 
 
 async def serve(config: ServerConfig) -> None:
@@ -26,7 +28,9 @@ async def serve(config: ServerConfig) -> None:
     system.start()
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: Session(config.upstream, config.s3_endpoint, system).client, config.host, config.port
+        lambda: Session(config.upstream, config.s3_endpoint, system, config.authentication_timeout).client,
+        config.host,
+        config.port,
     )
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

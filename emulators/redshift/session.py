@@ -17,12 +17,13 @@ import asyncio
 import enum
 import functools
 import logging
+import struct
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from emulators.redshift import messages
+from emulators.redshift import limits, messages
 from emulators.redshift.conversion import Column, columns_sql, load_columns, needs_row_conversion
 from emulators.redshift.errors import RedshiftError
 from emulators.redshift.functions import EXPLAINED_SQLSTATES, SEARCH_PATH_TAIL, explained_error
@@ -127,6 +128,13 @@ def rewrite_query(payload: bytes) -> tuple[Rewritten, bytes | None]:
     sql = messages.query_text(payload)
     rewritten = rewrite_cached(sql)
     return rewritten, None if rewritten.sql == sql else messages.query(rewritten.sql)
+
+
+def malformed(broken: Exception) -> str:
+    """What a handler's failure to read a client message says about it, in PostgreSQL's words."""
+    if isinstance(broken, messages.ProtocolViolation):
+        return str(broken)
+    return "insufficient data left in message"
 
 
 def loggable(sql: str) -> str:
@@ -289,8 +297,16 @@ class Peer(asyncio.Protocol):
 class Session:
     """Everything the emulator knows about one client connection."""
 
-    def __init__(self, upstream: DatabaseUrl, s3_endpoint: str | None, system: SystemTables) -> None:
+    def __init__(
+        self,
+        upstream: DatabaseUrl,
+        s3_endpoint: str | None,
+        system: SystemTables,
+        authentication_timeout: float = limits.AUTHENTICATION_TIMEOUT,
+    ) -> None:
         self.upstream_url = upstream
+        self.authentication_timeout = authentication_timeout
+        self._login_deadline: asyncio.TimerHandle | None = None
         self.s3_endpoint = s3_endpoint
         self.system = system
         self.state = STARTUP
@@ -355,13 +371,28 @@ class Session:
     # --- plumbing -------------------------------------------------------------------------------------
 
     def connected(self, peer: Peer) -> None:
-        if peer is self.upstream and self.state is CLOSED:
+        if peer is self.client:
+            loop = asyncio.get_running_loop()
+            self._login_deadline = loop.call_later(self.authentication_timeout, self._login_timed_out)
+        elif self.state is CLOSED:
             peer.close()
+
+    def _login_timed_out(self) -> None:
+        """authentication_timeout (runtime-config-connection.html): a client that has not logged in by
+        then is closed, with PostgreSQL's words (postgres.c, "canceling authentication due to timeout")."""
+        if self.state in (STARTUP, CONNECTING, AUTHENTICATING):
+            log.warning("closing a connection that did not log in within %g s", self.authentication_timeout)
+            refusal = RedshiftError("canceling authentication due to timeout", "57014")
+            self.client.write(messages.error_response(refusal, "FATAL"))
+            self.client.close()
+            self.upstream.close()
 
     def lost(self, peer: Peer) -> None:
         """Either side closed: close the other at once, so upstream never keeps a transaction or lock
         of a client that is gone."""
         self.state = CLOSED
+        if self._login_deadline is not None:
+            self._login_deadline.cancel()
         peer.other.close()
         for task in list(self._tasks):
             task.cancel()
@@ -387,6 +418,11 @@ class Session:
                     return
                 end = offset + 1 + length
                 if end > size:
+                    # Checked only while waiting for the rest: a length no client may send is refused
+                    # before the emulator buffers it.
+                    if source is self.client and length > limits.message_limit(buffer[offset]):
+                        self._protocol_violation(source, f"invalid message length {length}")
+                        return
                     break
                 handler = handlers.get(buffer[offset])
                 if handler is not None:
@@ -405,6 +441,11 @@ class Session:
                 offset = end
             if run < offset:
                 out.append(buffer[run:offset])
+        except (messages.ProtocolViolation, struct.error, IndexError) as broken:
+            # A handler read past a message's end or found no string terminator: the message is broken.
+            out.clear()
+            self._protocol_violation(source, malformed(broken))
+            return
         finally:
             if out:
                 # A read forwarded whole is written as it came: join() of one bytes object is that object.
@@ -451,15 +492,22 @@ class Session:
     # --- startup --------------------------------------------------------------------------------------
 
     def _startup(self) -> None:
-        while self.state is STARTUP:
-            length = messages.startup_length(self.client.buffer)
-            if length is None:
-                return
-            packet = bytes(self.client.buffer[:length])
-            self.client.buffer = self.client.buffer[length:]
-            code = messages.INT32.unpack_from(packet, 4)[0]
-            handler = self._startup_handlers.get(code, self._start_session)
-            handler(packet)
+        try:
+            while self.state is STARTUP:
+                buffer = self.client.buffer
+                if len(buffer) < 4:
+                    return
+                limits.check_startup_length(messages.INT32.unpack_from(buffer, 0)[0])
+                length = messages.startup_length(buffer)
+                if length is None:
+                    return
+                packet = bytes(buffer[:length])
+                self.client.buffer = buffer[length:]
+                code = messages.INT32.unpack_from(packet, 4)[0]
+                handler = self._startup_handlers.get(code, self._start_session)
+                handler(packet)
+        except messages.ProtocolViolation as broken:
+            self._protocol_violation(self.client, str(broken))
 
     def _decline_encryption(self, packet: bytes) -> None:
         # The lab speaks plain TCP on localhost; 'N' tells the client to go on unencrypted.
@@ -527,6 +575,7 @@ class Session:
         if not rows or rows[-1] != ["replica"]:
             warn_keys_enforced()  # the session goes on, with PostgreSQL's checks
         self.state = READY
+        self._login_deadline.cancel()
         log.debug("session for %s@%s ready (upstream pid %s)", self.user, self.database, self.backend_pid)
         self.client.write(messages.frame(Backend.READY_FOR_QUERY, ready_for_query))
         self.client.release()
