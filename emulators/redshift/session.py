@@ -23,13 +23,13 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from emulators.redshift import limits, messages
+from emulators.redshift import limits, messages, statement_cache
 from emulators.redshift.conversion import Column, columns_sql, load_columns, needs_row_conversion
 from emulators.redshift.errors import RedshiftError
 from emulators.redshift.functions import EXPLAINED_SQLSTATES, SEARCH_PATH_TAIL, explained_error
 from emulators.redshift.messages import Backend, Frontend
 from emulators.redshift.plan import CopyFromS3, LoadErrorRow, Rewritten, UnloadToS3
-from emulators.redshift.rewrite import mask_secrets, rewrite
+from emulators.redshift.rewrite import mask_secrets
 from emulators.redshift.system_tables import LoadContext, SystemTables, next_query_id
 from lab.config import DatabaseUrl
 
@@ -103,31 +103,6 @@ class Kind(enum.Enum):
 
 
 QUERY, PARSE, EXECUTE, SYNC = Kind
-
-
-@functools.lru_cache(maxsize=512)
-def rewrite_cached(sql: str) -> Rewritten:
-    """``rewrite`` is pure, and drivers send the same few texts again and again. It refuses input with a
-    RedshiftError; anything else it raises is a bug, which the client sees as an error all the same."""
-    try:
-        return rewrite(sql)
-    except RedshiftError:
-        raise
-    except Exception as error:
-        # Neither the text nor the exception's message is logged: either may hold a secret.
-        log.error("rewrite() failed with %s on a statement of %d characters", type(error).__name__, len(sql))
-        reason = f"the Redshift emulator could not rewrite this statement ({type(error).__name__})"
-        raise RedshiftError(reason) from error
-
-
-@functools.lru_cache(maxsize=256)
-def rewrite_query(payload: bytes) -> tuple[Rewritten, bytes | None]:
-    """A Query message's rewriting, and the Query to send upstream in its place (None: the client's own).
-    Cached on the message itself, which drivers send again and again: a repeated one is neither decoded
-    nor encoded again."""
-    sql = messages.query_text(payload)
-    rewritten = rewrite_cached(sql)
-    return rewritten, None if rewritten.sql == sql else messages.query(rewritten.sql)
 
 
 def malformed(broken: Exception) -> str:
@@ -584,7 +559,7 @@ class Session:
 
     def _on_query(self, payload: bytes) -> Outcome:
         try:
-            rewritten, replacement = rewrite_query(payload)
+            rewritten, replacement = statement_cache.rewrite_query(payload)
         except RedshiftError as refusal:
             self._refuse(QUERY, messages.query_text(payload), refusal)
             return messages.query(REFUSED_SQL)
@@ -599,7 +574,7 @@ class Session:
     def _on_parse(self, payload: bytes) -> Outcome:
         name, sql, types_at = messages.parse_fields(payload)
         try:
-            rewritten = rewrite_cached(sql)
+            rewritten = statement_cache.rewrite_text(sql)
         except RedshiftError as refusal:
             self.statements[name] = Statement(loggable(sql), None)
             self._refuse(PARSE, sql, refusal)
