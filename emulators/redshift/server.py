@@ -7,7 +7,7 @@ import signal
 import sys
 from dataclasses import dataclass
 
-from emulators.redshift import limits
+from emulators.redshift import limits, unload_cleanup
 from emulators.redshift.session import Session
 from emulators.redshift.system_tables import SystemTables
 from lab.config import DatabaseUrl
@@ -40,4 +40,5 @@ async def serve(config: ServerConfig) -> None:
     print(f"redshift-emulator ready on {where}", file=sys.stderr, flush=True)
     async with server:
         await stop.wait()
+    await unload_cleanup.wait_for_all()
     await system.close()

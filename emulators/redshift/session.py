@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from emulators.redshift import limits, messages, statement_cache
+from emulators.redshift import limits, messages, statement_cache, unload_cleanup
 from emulators.redshift.conversion import Column, columns_sql, load_columns, needs_row_conversion
 from emulators.redshift.errors import RedshiftError
 from emulators.redshift.functions import EXPLAINED_SQLSTATES, SEARCH_PATH_TAIL, explained_error
@@ -371,6 +371,10 @@ class Session:
         peer.other.close()
         for task in list(self._tasks):
             task.cancel()
+        for request in self.requests:
+            if request.unload is not None:
+                unload_cleanup.abandon(request.unload)
+                request.unload = None
 
     def pump(self, source: Peer) -> None:
         """Handle every complete message ``source`` sent, forwarding runs of unhandled ones in one write.
