@@ -27,6 +27,7 @@ from emulators.redshift import limits, messages, statement_cache, unload_cleanup
 from emulators.redshift.conversion import Column, columns_sql, load_columns, needs_row_conversion
 from emulators.redshift.errors import RedshiftError
 from emulators.redshift.functions import EXPLAINED_SQLSTATES, SEARCH_PATH_TAIL, explained_error
+from emulators.redshift.long_rewrites import LongRewrites
 from emulators.redshift.messages import Backend, Frontend
 from emulators.redshift.plan import CopyFromS3, LoadErrorRow, Rewritten, UnloadToS3
 from emulators.redshift.rewrite import mask_secrets
@@ -297,6 +298,7 @@ class Session:
         self._hidden_answer: asyncio.Future | None = None  # what _hidden_query awaits
         self._hidden_rows: list[list[str | None]] | None = None  # None: upstream refused the query
         self._tasks: set[asyncio.Task] = set()
+        self.long_rewrites = LongRewrites()
         self.client = Peer(
             self,
             {
@@ -563,7 +565,10 @@ class Session:
 
     def _on_query(self, payload: bytes) -> Outcome:
         try:
-            rewritten, replacement = statement_cache.rewrite_query(payload)
+            answer = self._rewritten(statement_cache.rewrite_query, payload)
+            if answer is None:
+                return AGAIN
+            rewritten, replacement = answer
         except RedshiftError as refusal:
             self._refuse(QUERY, messages.query_text(payload), refusal)
             return messages.query(REFUSED_SQL)
@@ -578,7 +583,9 @@ class Session:
     def _on_parse(self, payload: bytes) -> Outcome:
         name, sql, types_at = messages.parse_fields(payload)
         try:
-            rewritten = statement_cache.rewrite_text(sql)
+            rewritten = self._rewritten(statement_cache.rewrite_text, sql)
+            if rewritten is None:
+                return AGAIN
         except RedshiftError as refusal:
             self.statements[name] = Statement(loggable(sql), None)
             self._refuse(PARSE, sql, refusal)
@@ -591,6 +598,17 @@ class Session:
         if rewritten.sql == sql:
             return FORWARD
         return messages.parse(name, rewritten.sql, payload[types_at:])
+
+    def _rewritten(self, function, text):
+        """``function(text)``; None if a worker thread computes it (a long statement), the client held
+        until then: the message is handled again on release and finds the answer."""
+        if statement_cache.is_quick(text):
+            return function(text)
+        done = self.long_rewrites.take(text)
+        if done is None:
+            self.client.hold()
+            self._spawn(self.long_rewrites.run(function, text, self.client.release))
+        return done
 
     def _on_bind(self, payload: bytes) -> Outcome:
         portal, name = messages.bind_names(payload)

@@ -25,6 +25,9 @@ SHORT_ENTRIES = 512
 # The long statements' cache: what it may hold in all (texts in, texts out), and the largest it keeps.
 BYTE_BUDGET = 16 << 20
 LARGEST_KEPT = BYTE_BUDGET // 4
+# Longer statements are rewritten in a worker thread, so that other clients are served meanwhile (a
+# statement of 300,000 nvl() calls takes seconds to rewrite).
+OFF_LOOP_STATEMENT = 64 * 1024
 
 
 def _rewrite_or_refuse(sql: str) -> Rewritten:
@@ -117,8 +120,11 @@ def rewritten_size(rewritten: Rewritten) -> int:
     return len(rewritten.sql) + loggable
 
 
-def is_long(text: str | bytes) -> bool:
-    return len(text) > SHORT_STATEMENT
+def is_quick(text: str | bytes) -> bool:
+    """Its rewriting takes no time worth moving off the event loop: short, or long and cached already."""
+    if len(text) <= OFF_LOOP_STATEMENT:
+        return True
+    return _long.get(("query" if isinstance(text, bytes) else "text", text)) is not None
 
 
 def cached_bytes() -> int:
