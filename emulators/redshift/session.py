@@ -434,6 +434,21 @@ class Session:
         if offset:
             source.buffer = buffer[offset:]
 
+    def terminate(self) -> None:
+        """The emulator is stopping (SIGTERM): end this client as PostgreSQL's fast shutdown ends it
+        (postgres.c, ProcessInterrupts: FATAL 57P01), the statements it was running kept in the history."""
+        if self.state is CLOSED:
+            return
+        refusal = RedshiftError("terminating connection due to administrator command", "57P01")
+        for request in self.requests:
+            if request.kind in (QUERY, EXECUTE):
+                request.error = {"C": refusal.sqlstate, "M": refusal.message}
+                self._conclude(request)
+        self.requests.clear()
+        self.client.write(messages.error_response(refusal, "FATAL"))
+        self.client.close()
+        self.upstream.close()
+
     def _protocol_violation(self, source: Peer, reason: str) -> None:
         """A framing error ends this one connection, as PostgreSQL ends it (FATAL 08P01), and no other."""
         log.warning("closing a connection: protocol violation from the %s: %s", self._side(source), reason)
