@@ -306,6 +306,17 @@ def _copy_parameters(cursor: _Cursor) -> dict:
             options["max_error"] = cursor.integer()
         elif word == "NULL":
             options["null_as"] = cursor.string()
+        elif word == "ACCEPTINVCHARS":
+            # copy-parameters-data-conversion.html#acceptinvchars: ACCEPTINVCHARS [AS] ['replacement_char'],
+            # any ASCII character but NULL, '?' by default.
+            cursor.accept("AS")
+            token = cursor.peek()
+            replacement = "?"
+            if token is not None and token.kind == STRING:
+                replacement = _single_char("COPY", "ACCEPTINVCHARS", cursor.string())
+                if not replacement.isascii() or replacement == "\0":
+                    raise RedshiftError("ACCEPTINVCHARS replacement must be an ASCII character", SYNTAX_ERROR)
+            options["accept_inv_chars"] = replacement
         elif word == "EMPTYASNULL":
             options["empty_as_null"] = True
         elif word == "BLANKSASNULL":

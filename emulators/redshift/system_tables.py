@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 
 import psycopg
 
+from emulators.redshift.conversion import printable
 from emulators.redshift.functions import FUNCTION_SCHEMA, install_library
 from emulators.redshift.plan import LoadErrorRow
 from lab.config import DatabaseUrl
@@ -215,6 +216,11 @@ class LoadContext:
     query_id: int
 
 
+def storable(row: LoadErrorRow) -> tuple:
+    """A load error's columns, its texts without the undecodable bytes a file may hold (as U+FFFD)."""
+    return tuple(printable(value) if isinstance(value, str) else value for value in astuple(row))
+
+
 class SystemTables:
     """The bookkeeping connections and the history writer of one emulator process."""
 
@@ -274,7 +280,7 @@ class SystemTables:
         try:
             conn = await self._connection(context.database)
             async with conn.cursor() as cur:
-                await cur.executemany(INSERT_LOAD_ERROR, [(*head, *astuple(row)) for row in rows])
+                await cur.executemany(INSERT_LOAD_ERROR, [(*head, *storable(row)) for row in rows])
         except psycopg.Error as error:
             await self._forget(context.database)
             self._complain(context.database, f"could not write stl_load_errors: {error}")
