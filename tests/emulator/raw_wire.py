@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from lab import processes
+from tests.conftest import TEST_LOG_DIR
 
 PROTOCOL_3 = 196608
 
@@ -38,3 +44,17 @@ def read_until_closed(sock: socket.socket) -> bytes:
     while chunk := sock.recv(65536):
         received += chunk
     return received
+
+
+@contextmanager
+def emulator_of_its_own(shared, warehouse_url: str, name: str, *flags: str) -> Iterator:
+    """Another emulator in front of the shared one's warehouse, started with ``flags``, for a test that
+    changes its settings or stops it."""
+    port = processes.free_port()
+    command = processes.redshift_emulator_command("127.0.0.1", port, warehouse_url, None) + list(flags)
+    process = processes.start(f"{name} emulator", command, TEST_LOG_DIR / f"{name}-emulator.log")
+    process.wait_until(lambda: processes.port_answers("127.0.0.1", port), timeout=30)
+    try:
+        yield dataclasses.replace(shared, port=port, process=process)
+    finally:
+        process.stop()

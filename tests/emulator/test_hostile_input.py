@@ -8,10 +8,9 @@ import time
 
 import pytest
 
-from lab import processes
-from tests.conftest import TEST_LOG_DIR
 from tests.emulator.raw_wire import (
     PROTOCOL_3,
+    emulator_of_its_own,
     logged_in_socket,
     message,
     raw_socket,
@@ -125,20 +124,9 @@ def test_a_startup_packet_of_exactly_10000_bytes_still_logs_in(redshift_emulator
 @pytest.fixture(scope="module")
 def impatient_emulator(redshift_emulator, warehouse_url):
     """A second emulator in front of the same warehouse, with authentication_timeout at 1 s."""
-    port = processes.free_port()
-    command = processes.redshift_emulator_command("127.0.0.1", port, warehouse_url, None)
-    command += ["--authentication-timeout", "1", "--log-level", "INFO"]
-    process = processes.start("impatient emulator", command, TEST_LOG_DIR / "impatient-emulator.log")
-    process.wait_until(lambda: processes.port_answers("127.0.0.1", port), timeout=30)
-    yield type(redshift_emulator)(
-        "127.0.0.1",
-        port,
-        redshift_emulator.user,
-        redshift_emulator.password,
-        redshift_emulator.database,
-        process,
-    )
-    process.stop()
+    flags = ("--authentication-timeout", "1", "--log-level", "INFO")
+    with emulator_of_its_own(redshift_emulator, warehouse_url, "impatient", *flags) as emulator:
+        yield emulator
 
 
 @pytest.mark.parametrize("sent", [b"", b"\0\0\0\x20\0\3\0\0user"], ids=["silent", "half a packet"])

@@ -9,28 +9,15 @@ import time
 
 import pytest
 
-from lab import processes
-from tests.conftest import TEST_LOG_DIR
-from tests.emulator.raw_wire import logged_in_socket, message, read_until_closed
+from tests.emulator.raw_wire import emulator_of_its_own, logged_in_socket, message, read_until_closed
 from tests.emulator.wire_helpers import psycopg2_connect, unique
 
 
 @pytest.fixture
 def doomed_emulator(redshift_emulator, warehouse_url):
     """An emulator of its own in front of the same warehouse: this test stops it."""
-    port = processes.free_port()
-    command = processes.redshift_emulator_command("127.0.0.1", port, warehouse_url, None)
-    process = processes.start("doomed emulator", command, TEST_LOG_DIR / "doomed-emulator.log")
-    process.wait_until(lambda: processes.port_answers("127.0.0.1", port), timeout=30)
-    yield type(redshift_emulator)(
-        "127.0.0.1",
-        port,
-        redshift_emulator.user,
-        redshift_emulator.password,
-        redshift_emulator.database,
-        process,
-    )
-    process.stop()
+    with emulator_of_its_own(redshift_emulator, warehouse_url, "doomed") as emulator:
+        yield emulator
 
 
 def test_sigterm_ends_clients_with_57p01_and_keeps_the_interrupted_statement(
