@@ -329,7 +329,9 @@ class SystemTables:
         try:
             conn = await self._connection(database)
             async with conn.cursor() as cur, cur.copy(COPY_HISTORY) as copy:
-                await copy.write("".join([copy_line(entry) for entry in entries]).encode())
+                # A statement's bytes that are not UTF-8 (kept through the rewrite as surrogates) become '?':
+                # PostgreSQL would refuse them, and the whole batch with them.
+                await copy.write("".join([copy_line(entry) for entry in entries]).encode("utf-8", "replace"))
             self._inserted_since_prune[database] += len(entries)
             if self._inserted_since_prune[database] >= PRUNE_AFTER:
                 await conn.execute(PRUNE_HISTORY, (HISTORY_TABLE_LIMIT,))
