@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 
+from emulators.redshift import limits
 from emulators.redshift.server import ServerConfig, serve
 from lab.config import DatabaseUrl, redact
 
@@ -44,6 +45,12 @@ def parse_args(
         help="S3 endpoint for COPY and UNLOAD (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, real AWS)",
     )
     parser.add_argument(
+        "--authentication-timeout",
+        type=float,
+        default=float(env.get("REDSHIFT_EMULATOR_AUTHENTICATION_TIMEOUT", limits.AUTHENTICATION_TIMEOUT)),
+        help="seconds a client has to log in before it is disconnected (PostgreSQL's authentication_timeout)",
+    )
+    parser.add_argument(
         "--log-level", default=env.get("REDSHIFT_EMULATOR_LOG_LEVEL", "WARNING"), help="e.g. INFO, DEBUG"
     )
     args = parser.parse_args(argv)
@@ -53,7 +60,12 @@ def parse_args(
         parser.error(f"--upstream: {error}")
     if upstream.scheme not in ("postgresql", "postgres"):
         parser.error(f"--upstream must be a postgresql:// URL, not {redact(args.upstream)}")
-    return ServerConfig(args.host, args.port, upstream, args.s3_endpoint_url or None), args.log_level.upper()
+    if args.authentication_timeout <= 0:
+        parser.error("--authentication-timeout must be a number of seconds above 0")
+    config = ServerConfig(
+        args.host, args.port, upstream, args.s3_endpoint_url or None, args.authentication_timeout
+    )
+    return config, args.log_level.upper()
 
 
 def main(argv: list[str] | None = None) -> int:

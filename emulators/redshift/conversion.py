@@ -106,12 +106,34 @@ def _explicit(format_string: str | None) -> bool:
     return format_string is not None and format_string.lower() != "auto"
 
 
+# The files are decoded with surrogateescape: each byte that is not part of valid UTF-8 is one of these.
+_INVALID_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def invalid_utf8_reason(value: str, at: int) -> str:
+    """multi-byte-character-load-errors.html: error 1220's reason, with the bad bytes in hex and the kind
+    of fault: 2, a multi-byte sequence cut short; 3, a byte that starts no character."""
+    run = re.match("[\udc80-\udcff]+", value[at:]).group()
+    bad = bytes(ord(char) - 0xDC00 for char in run)
+    fault = 2 if 0xC2 <= bad[0] <= 0xF4 else 3
+    return (
+        "String contains invalid or unsupported UTF-8 codepoints. "
+        f"Bad UTF-8 hex sequence: {bad.hex(' ')} (error {fault})"
+    )
+
+
+def printable(text: str) -> str:
+    """``text`` with its invalid bytes as U+FFFD, so it can be stored (stl_load_errors) and shown."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 class BadField(Exception):
     """A field Redshift would refuse: what stl_load_errors records about it."""
 
     def __init__(
         self, column: Column | None, value: str, code: int, reason: str, type_name: str = ""
     ) -> None:
+        reason, value = printable(reason), printable(value)
         super().__init__(reason)
         self.column = column
         self.value = value
@@ -177,7 +199,8 @@ def _converter(column: Column, plan: CopyFromS3) -> Callable[[str], str]:
     if column_type == "timestamp without time zone":
         return _datetime_converter(column, plan.time_format, is_date=False)
     if character := _CHAR_TYPE.match(column_type):
-        return _character_converter(column, int(character.group(2)) if character.group(2) else None)
+        length = int(character.group(2)) if character.group(2) else None
+        return _character_converter(column, length, plan.accept_inv_chars)
     return str
 
 
@@ -245,8 +268,13 @@ def _boolean_converter(column: Column):
     return convert
 
 
-def _character_converter(column: Column, length: int | None):
+def _character_converter(column: Column, length: int | None, replacement: str | None):
     def convert(value: str) -> str:
+        if (invalid := _INVALID_BYTE.search(value)) is not None:
+            if replacement is None:
+                raise BadField(column, value, 1220, invalid_utf8_reason(value, invalid.start()), "varchar")
+            # ACCEPTINVCHARS: each invalid byte becomes one replacement character, so the length holds.
+            value = _INVALID_BYTE.sub(replacement, value)
         # Redshift's CHAR/VARCHAR lengths count bytes, not characters (r_Character_types.html).
         if length is not None and len(value.encode()) > length:
             raise BadField(column, value, 1204, "String length exceeds DDL length", "varchar")

@@ -27,6 +27,7 @@ CREDENTIAL_KEYS = {
     "token": "session_token",
     "aws_iam_role": "iam_role",
 }
+_KEY_NAME = re.compile(r"[a-z_]{1,40}")
 _SINGLE_CHAR_ESCAPES = {"\\t": "\t", "\\n": "\n", "\\r": "\r", "\\\\": "\\"}
 _OCTAL_CHAR = re.compile(r"\\([0-7]{3})")
 
@@ -131,12 +132,23 @@ def _unsupported(statement: str, option: str, why: str = "") -> RedshiftError:
 
 def _credentials_string(value: str, options: dict) -> None:
     # 'aws_access_key_id=..;aws_secret_access_key=..[;token=..]' or 'aws_iam_role=arn:...'
-    for pair in filter(None, (part.strip() for part in value.split(";"))):
-        key, _, item = pair.partition("=")
+    for number, pair in enumerate(filter(None, (part.strip() for part in value.split(";"))), 1):
+        key, equals, item = pair.partition("=")
+        if not equals:
+            # Named by position only: an element without '=' is most likely a secret cut off its key.
+            raise RedshiftError(
+                f"CREDENTIALS element {number} is not of the form key=value "
+                "(copy-parameters-authorization.html: 'aws_access_key_id=...;aws_secret_access_key=...')"
+            )
         field_name = CREDENTIAL_KEYS.get(key.strip().lower())
         if field_name is None:
-            # Name only the key: the value may be a secret.
-            raise RedshiftError(f"CREDENTIALS key '{key.strip()}' is not supported by the Redshift emulator")
+            # A mistyped key name (lowercase words, as the docs spell every key) is named; anything else
+            # may be a secret on the wrong side of '=' and is named by its position only.
+            name = f"'{key.strip()}'" if _KEY_NAME.fullmatch(key.strip()) else f"of element {number}"
+            raise RedshiftError(
+                f"CREDENTIALS key {name} is not supported by the Redshift emulator "
+                f"(supported: {', '.join(CREDENTIAL_KEYS)})"
+            )
         options[field_name] = item.strip()
 
 
@@ -294,6 +306,17 @@ def _copy_parameters(cursor: _Cursor) -> dict:
             options["max_error"] = cursor.integer()
         elif word == "NULL":
             options["null_as"] = cursor.string()
+        elif word == "ACCEPTINVCHARS":
+            # copy-parameters-data-conversion.html#acceptinvchars: ACCEPTINVCHARS [AS] ['replacement_char'],
+            # any ASCII character but NULL, '?' by default.
+            cursor.accept("AS")
+            token = cursor.peek()
+            replacement = "?"
+            if token is not None and token.kind == STRING:
+                replacement = _single_char("COPY", "ACCEPTINVCHARS", cursor.string())
+                if not replacement.isascii() or replacement == "\0":
+                    raise RedshiftError("ACCEPTINVCHARS replacement must be an ASCII character", SYNTAX_ERROR)
+            options["accept_inv_chars"] = replacement
         elif word == "EMPTYASNULL":
             options["empty_as_null"] = True
         elif word == "BLANKSASNULL":

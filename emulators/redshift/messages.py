@@ -27,6 +27,11 @@ CANCEL_REQUEST = 80877102
 AUTH_SASL = 10  # AuthenticationSASL: the server lists its SASL mechanisms
 
 
+class ProtocolViolation(Exception):
+    """A client message that breaks the protocol's framing or field layout: the session ends that client
+    with FATAL 08P01, as PostgreSQL does (its pqformat.c words the reasons used here)."""
+
+
 class Frontend(IntEnum):
     """Message types a client sends (after the startup packet)."""
 
@@ -86,7 +91,9 @@ def frame(kind: int, payload: bytes = b"") -> bytes:
 
 def cstring(payload: bytes, offset: int = 0) -> tuple[str, int]:
     """The NUL-terminated string at ``offset`` and the offset just past it."""
-    end = payload.index(0, offset)
+    end = payload.find(0, offset)
+    if end < 0:
+        raise ProtocolViolation("invalid string in message")
     return payload[offset:end].decode(ENCODING, ERRORS), end + 1
 
 
@@ -106,6 +113,9 @@ def parse_startup(packet: bytes) -> tuple[int, dict[str, str]]:
         key, offset = cstring(packet, offset)
         value, offset = cstring(packet, offset)
         params[key] = value
+    if offset >= len(packet):
+        # protocol-message-formats.html, StartupMessage: the pairs end with a terminating NUL byte.
+        raise ProtocolViolation("invalid startup packet layout: expected terminator as last byte")
     return version, params
 
 
@@ -145,6 +155,8 @@ def bind_names(payload: bytes) -> tuple[str, str]:
 
 def close_target(payload: bytes) -> tuple[str, str]:
     """('S' or 'P', name) of a Close message."""
+    if not payload:
+        raise ProtocolViolation("insufficient data left in message")
     return chr(payload[0]), cstring(payload, 1)[0]
 
 

@@ -48,6 +48,7 @@ class CopyFromS3:
     escape: bool = False  # text format: backslash escapes (Redshift's ESCAPE option)
     date_format: str | None = None
     time_format: str | None = None
+    accept_inv_chars: str | None = None  # ACCEPTINVCHARS: what replaces each invalid UTF-8 byte
 
     @property
     def sends_csv(self) -> bool:

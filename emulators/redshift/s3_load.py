@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import bz2
 import codecs
+import functools
 import itertools
 import json
 import queue
@@ -46,6 +47,11 @@ LIST_PAGE_SIZE = 1000  # S3's own maximum keys per listing page
 RECENT_CHUNKS = 4  # kept to find the raw text of a failing line without reading S3 again
 RECENT_ROWS = 20_000  # row-by-row path: origins of the rows sent last, for the same purpose
 RAW_LINE_LIMIT = 1024  # stl_load_errors.raw_line is char(1024)
+# Clients kept for the sets of keys seen last (a lab uses one or two), and the connections each may
+# hold open to S3 at once (botocore's default, 10, would queue the 20th concurrent COPY's requests).
+SHARED_CLIENTS = 8
+SHARED_CLIENT_CONNECTIONS = 50
+_CLIENT_LOCK = threading.Lock()
 S3_ERROR_CODE = 8001  # r_Load_Error_Reference.html: errors about the S3 objects themselves
 
 
@@ -54,21 +60,29 @@ def s3_client(credentials: S3Credentials, region: str | None, endpoint_url: str 
 
     boto3 itself reads AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL when ``endpoint_url`` is None.
     """
-    keys = {}
+    keys = (None, None, None)
     if credentials.access_key_id and not credentials.iam_role:
-        keys = {
-            "aws_access_key_id": credentials.access_key_id,
-            "aws_secret_access_key": credentials.secret_access_key,
-            "aws_session_token": credentials.session_token,
-        }
-    # A session per load: boto3's default session is not safe to share between threads.
-    return boto3.session.Session().client(
-        "s3",
-        endpoint_url=endpoint_url,
-        region_name=region,
-        config=Config(retries={"max_attempts": 2}),
-        **keys,
-    )
+        keys = (credentials.access_key_id, credentials.secret_access_key, credentials.session_token)
+    return _shared_client(keys, region, endpoint_url)
+
+
+@functools.lru_cache(maxsize=SHARED_CLIENTS)
+def _shared_client(keys: tuple[str | None, str | None, str | None], region: str | None, endpoint: str | None):
+    """One client per set of keys, region and endpoint, shared by every load and unload that names them:
+    a boto3 session and client cost about 20 MB, and a client is safe to use from several threads
+    (boto3's guide, "Multithreading or multiprocessing with clients"); a session is not, so the client
+    is built under a lock."""
+    access_key_id, secret_access_key, session_token = keys
+    with _CLIENT_LOCK:
+        return boto3.session.Session().client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name=region,
+            config=Config(retries={"max_attempts": 2}, max_pool_connections=SHARED_CLIENT_CONNECTIONS),
+            aws_access_key_id=access_key_id,
+            aws_secret_access_key=secret_access_key,
+            aws_session_token=session_token,
+        )
 
 
 def split_s3_url(url: str) -> tuple[str, str]:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import sys
+import weakref
 from dataclasses import dataclass
 
+from emulators.redshift import limits, unload_cleanup
 from emulators.redshift.session import Session
 from emulators.redshift.system_tables import SystemTables
 from lab.config import DatabaseUrl
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -18,16 +23,23 @@ class ServerConfig:
     port: int
     upstream: DatabaseUrl  # where PostgreSQL listens, and the login of the bookkeeping connections
     s3_endpoint: str | None  # None: real AWS
+    authentication_timeout: float = limits.AUTHENTICATION_TIMEOUT  # seconds a client has to log in
 
 
 async def serve(config: ServerConfig) -> None:
-    """Listen until SIGTERM or SIGINT, then write the queued history and stop."""
+    """Listen until SIGTERM or SIGINT, then end every client with FATAL 57P01, write the queued history
+    (the interrupted statements' included) and stop."""
     system = SystemTables(config.upstream)
     system.start()
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(
-        lambda: Session(config.upstream, config.s3_endpoint, system).client, config.host, config.port
-    )
+    sessions: weakref.WeakSet[Session] = weakref.WeakSet()  # a session lives as long as its sockets
+
+    def new_session():
+        session = Session(config.upstream, config.s3_endpoint, system, config.authentication_timeout)
+        sessions.add(session)
+        return session.client
+
+    server = await loop.create_server(new_session, config.host, config.port)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
@@ -36,4 +48,9 @@ async def serve(config: ServerConfig) -> None:
     print(f"redshift-emulator ready on {where}", file=sys.stderr, flush=True)
     async with server:
         await stop.wait()
+        log.info("stopping: ending %d client sessions", len(sessions))
+        for session in list(sessions):
+            session.terminate()
+        await asyncio.sleep(0)  # one turn of the loop: the closed transports' connection_lost callbacks run
+    await unload_cleanup.wait_for_all()
     await system.close()

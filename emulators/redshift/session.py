@@ -17,18 +17,20 @@ import asyncio
 import enum
 import functools
 import logging
+import struct
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from emulators.redshift import messages
+from emulators.redshift import limits, messages, statement_cache, unload_cleanup
 from emulators.redshift.conversion import Column, columns_sql, load_columns, needs_row_conversion
 from emulators.redshift.errors import RedshiftError
 from emulators.redshift.functions import EXPLAINED_SQLSTATES, SEARCH_PATH_TAIL, explained_error
+from emulators.redshift.long_rewrites import LongRewrites
 from emulators.redshift.messages import Backend, Frontend
 from emulators.redshift.plan import CopyFromS3, LoadErrorRow, Rewritten, UnloadToS3
-from emulators.redshift.rewrite import mask_secrets, rewrite
+from emulators.redshift.rewrite import mask_secrets
 from emulators.redshift.system_tables import LoadContext, SystemTables, next_query_id
 from lab.config import DatabaseUrl
 
@@ -104,29 +106,11 @@ class Kind(enum.Enum):
 QUERY, PARSE, EXECUTE, SYNC = Kind
 
 
-@functools.lru_cache(maxsize=512)
-def rewrite_cached(sql: str) -> Rewritten:
-    """``rewrite`` is pure, and drivers send the same few texts again and again. It refuses input with a
-    RedshiftError; anything else it raises is a bug, which the client sees as an error all the same."""
-    try:
-        return rewrite(sql)
-    except RedshiftError:
-        raise
-    except Exception as error:
-        # Neither the text nor the exception's message is logged: either may hold a secret.
-        log.error("rewrite() failed with %s on a statement of %d characters", type(error).__name__, len(sql))
-        reason = f"the Redshift emulator could not rewrite this statement ({type(error).__name__})"
-        raise RedshiftError(reason) from error
-
-
-@functools.lru_cache(maxsize=256)
-def rewrite_query(payload: bytes) -> tuple[Rewritten, bytes | None]:
-    """A Query message's rewriting, and the Query to send upstream in its place (None: the client's own).
-    Cached on the message itself, which drivers send again and again: a repeated one is neither decoded
-    nor encoded again."""
-    sql = messages.query_text(payload)
-    rewritten = rewrite_cached(sql)
-    return rewritten, None if rewritten.sql == sql else messages.query(rewritten.sql)
+def malformed(broken: Exception) -> str:
+    """What a handler's failure to read a client message says about it, in PostgreSQL's words."""
+    if isinstance(broken, messages.ProtocolViolation):
+        return str(broken)
+    return "insufficient data left in message"
 
 
 def loggable(sql: str) -> str:
@@ -289,8 +273,16 @@ class Peer(asyncio.Protocol):
 class Session:
     """Everything the emulator knows about one client connection."""
 
-    def __init__(self, upstream: DatabaseUrl, s3_endpoint: str | None, system: SystemTables) -> None:
+    def __init__(
+        self,
+        upstream: DatabaseUrl,
+        s3_endpoint: str | None,
+        system: SystemTables,
+        authentication_timeout: float = limits.AUTHENTICATION_TIMEOUT,
+    ) -> None:
         self.upstream_url = upstream
+        self.authentication_timeout = authentication_timeout
+        self._login_deadline: asyncio.TimerHandle | None = None
         self.s3_endpoint = s3_endpoint
         self.system = system
         self.state = STARTUP
@@ -306,6 +298,7 @@ class Session:
         self._hidden_answer: asyncio.Future | None = None  # what _hidden_query awaits
         self._hidden_rows: list[list[str | None]] | None = None  # None: upstream refused the query
         self._tasks: set[asyncio.Task] = set()
+        self.long_rewrites = LongRewrites()
         self.client = Peer(
             self,
             {
@@ -355,16 +348,35 @@ class Session:
     # --- plumbing -------------------------------------------------------------------------------------
 
     def connected(self, peer: Peer) -> None:
-        if peer is self.upstream and self.state is CLOSED:
+        if peer is self.client:
+            loop = asyncio.get_running_loop()
+            self._login_deadline = loop.call_later(self.authentication_timeout, self._login_timed_out)
+        elif self.state is CLOSED:
             peer.close()
+
+    def _login_timed_out(self) -> None:
+        """authentication_timeout (runtime-config-connection.html): a client that has not logged in by
+        then is closed, with PostgreSQL's words (postgres.c, "canceling authentication due to timeout")."""
+        if self.state in (STARTUP, CONNECTING, AUTHENTICATING):
+            log.warning("closing a connection that did not log in within %g s", self.authentication_timeout)
+            refusal = RedshiftError("canceling authentication due to timeout", "57014")
+            self.client.write(messages.error_response(refusal, "FATAL"))
+            self.client.close()
+            self.upstream.close()
 
     def lost(self, peer: Peer) -> None:
         """Either side closed: close the other at once, so upstream never keeps a transaction or lock
         of a client that is gone."""
         self.state = CLOSED
+        if self._login_deadline is not None:
+            self._login_deadline.cancel()
         peer.other.close()
         for task in list(self._tasks):
             task.cancel()
+        for request in self.requests:
+            if request.unload is not None:
+                unload_cleanup.abandon(request.unload)
+                request.unload = None
 
     def pump(self, source: Peer) -> None:
         """Handle every complete message ``source`` sent, forwarding runs of unhandled ones in one write.
@@ -387,6 +399,11 @@ class Session:
                     return
                 end = offset + 1 + length
                 if end > size:
+                    # Checked only while waiting for the rest: a length no client may send is refused
+                    # before the emulator buffers it.
+                    if source is self.client and length > limits.message_limit(buffer[offset]):
+                        self._protocol_violation(source, f"invalid message length {length}")
+                        return
                     break
                 handler = handlers.get(buffer[offset])
                 if handler is not None:
@@ -405,12 +422,32 @@ class Session:
                 offset = end
             if run < offset:
                 out.append(buffer[run:offset])
+        except (messages.ProtocolViolation, struct.error, IndexError) as broken:
+            # A handler read past a message's end or found no string terminator: the message is broken.
+            out.clear()
+            self._protocol_violation(source, malformed(broken))
+            return
         finally:
             if out:
                 # A read forwarded whole is written as it came: join() of one bytes object is that object.
                 source.other.write(b"".join(out))
         if offset:
             source.buffer = buffer[offset:]
+
+    def terminate(self) -> None:
+        """The emulator is stopping (SIGTERM): end this client as PostgreSQL's fast shutdown ends it
+        (postgres.c, ProcessInterrupts: FATAL 57P01), the statements it was running kept in the history."""
+        if self.state is CLOSED:
+            return
+        refusal = RedshiftError("terminating connection due to administrator command", "57P01")
+        for request in self.requests:
+            if request.kind in (QUERY, EXECUTE):
+                request.error = {"C": refusal.sqlstate, "M": refusal.message}
+                self._conclude(request)
+        self.requests.clear()
+        self.client.write(messages.error_response(refusal, "FATAL"))
+        self.client.close()
+        self.upstream.close()
 
     def _protocol_violation(self, source: Peer, reason: str) -> None:
         """A framing error ends this one connection, as PostgreSQL ends it (FATAL 08P01), and no other."""
@@ -451,15 +488,22 @@ class Session:
     # --- startup --------------------------------------------------------------------------------------
 
     def _startup(self) -> None:
-        while self.state is STARTUP:
-            length = messages.startup_length(self.client.buffer)
-            if length is None:
-                return
-            packet = bytes(self.client.buffer[:length])
-            self.client.buffer = self.client.buffer[length:]
-            code = messages.INT32.unpack_from(packet, 4)[0]
-            handler = self._startup_handlers.get(code, self._start_session)
-            handler(packet)
+        try:
+            while self.state is STARTUP:
+                buffer = self.client.buffer
+                if len(buffer) < 4:
+                    return
+                limits.check_startup_length(messages.INT32.unpack_from(buffer, 0)[0])
+                length = messages.startup_length(buffer)
+                if length is None:
+                    return
+                packet = bytes(buffer[:length])
+                self.client.buffer = buffer[length:]
+                code = messages.INT32.unpack_from(packet, 4)[0]
+                handler = self._startup_handlers.get(code, self._start_session)
+                handler(packet)
+        except messages.ProtocolViolation as broken:
+            self._protocol_violation(self.client, str(broken))
 
     def _decline_encryption(self, packet: bytes) -> None:
         # The lab speaks plain TCP on localhost; 'N' tells the client to go on unencrypted.
@@ -527,6 +571,7 @@ class Session:
         if not rows or rows[-1] != ["replica"]:
             warn_keys_enforced()  # the session goes on, with PostgreSQL's checks
         self.state = READY
+        self._login_deadline.cancel()
         log.debug("session for %s@%s ready (upstream pid %s)", self.user, self.database, self.backend_pid)
         self.client.write(messages.frame(Backend.READY_FOR_QUERY, ready_for_query))
         self.client.release()
@@ -535,7 +580,10 @@ class Session:
 
     def _on_query(self, payload: bytes) -> Outcome:
         try:
-            rewritten, replacement = rewrite_query(payload)
+            answer = self._rewritten(statement_cache.rewrite_query, payload)
+            if answer is None:
+                return AGAIN
+            rewritten, replacement = answer
         except RedshiftError as refusal:
             self._refuse(QUERY, messages.query_text(payload), refusal)
             return messages.query(REFUSED_SQL)
@@ -550,7 +598,9 @@ class Session:
     def _on_parse(self, payload: bytes) -> Outcome:
         name, sql, types_at = messages.parse_fields(payload)
         try:
-            rewritten = rewrite_cached(sql)
+            rewritten = self._rewritten(statement_cache.rewrite_text, sql)
+            if rewritten is None:
+                return AGAIN
         except RedshiftError as refusal:
             self.statements[name] = Statement(loggable(sql), None)
             self._refuse(PARSE, sql, refusal)
@@ -563,6 +613,17 @@ class Session:
         if rewritten.sql == sql:
             return FORWARD
         return messages.parse(name, rewritten.sql, payload[types_at:])
+
+    def _rewritten(self, function, text):
+        """``function(text)``; None if a worker thread computes it (a long statement), the client held
+        until then: the message is handled again on release and finds the answer."""
+        if statement_cache.is_quick(text):
+            return function(text)
+        done = self.long_rewrites.take(text)
+        if done is None:
+            self.client.hold()
+            self._spawn(self.long_rewrites.run(function, text, self.client.release))
+        return done
 
     def _on_bind(self, payload: bytes) -> Outcome:
         portal, name = messages.bind_names(payload)

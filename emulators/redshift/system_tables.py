@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 
 import psycopg
 
+from emulators.redshift.conversion import printable
 from emulators.redshift.functions import FUNCTION_SCHEMA, install_library
 from emulators.redshift.plan import LoadErrorRow
 from lab.config import DatabaseUrl
@@ -90,14 +91,48 @@ CREATE TABLE IF NOT EXISTS {FUNCTION_SCHEMA}.sys_query_history (
     error_message text
 );
 CREATE INDEX IF NOT EXISTS sys_query_history_query_id ON {FUNCTION_SCHEMA}.sys_query_history (query_id);
+-- c_visibility-of-data.html: a regular user sees only their own rows in the STL and SYS views, a
+-- superuser all. The tables hold the rows of every user (row level security filters them for readers who
+-- do not own them; the emulator's bookkeeping login owns them); the views, which read the tables as their
+-- owner, filter alike.
+ALTER TABLE {FUNCTION_SCHEMA}.sys_query_history ENABLE ROW LEVEL SECURITY;
+ALTER TABLE {FUNCTION_SCHEMA}.stl_load_errors ENABLE ROW LEVEL SECURITY;
+DO $$BEGIN
+    IF NOT EXISTS (SELECT FROM pg_policies WHERE schemaname = '{FUNCTION_SCHEMA}'
+                   AND tablename = 'sys_query_history' AND policyname = 'own_rows') THEN
+        CREATE POLICY own_rows ON {FUNCTION_SCHEMA}.sys_query_history FOR SELECT
+            USING (user_name = current_user);
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_policies WHERE schemaname = '{FUNCTION_SCHEMA}'
+                   AND tablename = 'stl_load_errors' AND policyname = 'own_rows') THEN
+        CREATE POLICY own_rows ON {FUNCTION_SCHEMA}.stl_load_errors FOR SELECT
+            USING (userid = (SELECT oid FROM pg_roles WHERE rolname = current_user));
+    END IF;
+END$$;
+GRANT SELECT ON {FUNCTION_SCHEMA}.stl_load_errors, {FUNCTION_SCHEMA}.sys_query_history TO PUBLIC;
+"""
+
+# After the function library is installed, which drops the views of its schema it does not know.
+VIEWS_SQL = f"""
 CREATE OR REPLACE VIEW {FUNCTION_SCHEMA}.stl_query AS
     SELECT (SELECT usesysid FROM pg_user WHERE usename = h.user_name)::integer AS userid,
            h.query_id AS query, ''::text AS label, h.session_id AS pid, h.database_name AS database,
            h.query_text AS querytxt, h.start_time AS starttime, h.end_time AS endtime,
            (h.status <> 'success')::integer AS aborted
-    FROM {FUNCTION_SCHEMA}.sys_query_history h;
-GRANT SELECT ON {FUNCTION_SCHEMA}.stl_load_errors, {FUNCTION_SCHEMA}.sys_query_history,
-    {FUNCTION_SCHEMA}.stl_query TO PUBLIC;
+    FROM {FUNCTION_SCHEMA}.sys_query_history h
+    WHERE h.user_name = current_user OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user);
+-- r_SYS_LOAD_ERROR_DETAIL.html: Redshift Serverless's view of the same load errors, in its own column
+-- names. The emulator keeps no transaction id (NULL) and one database per table (current_database()).
+CREATE OR REPLACE VIEW {FUNCTION_SCHEMA}.sys_load_error_detail AS
+    SELECT e.userid AS user_id, e.query AS query_id, NULL::bigint AS transaction_id,
+           e.session AS session_id, current_database()::text AS database_name, e.tbl AS table_id,
+           e.starttime AS start_time, e.filename AS file_name, e.line_number, e.colname AS column_name,
+           e.type AS column_type, e.col_length AS column_length, e.position,
+           e.err_code AS error_code, e.err_reason AS error_message
+    FROM {FUNCTION_SCHEMA}.stl_load_errors e
+    WHERE e.userid = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+       OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user);
+GRANT SELECT ON {FUNCTION_SCHEMA}.stl_query, {FUNCTION_SCHEMA}.sys_load_error_detail TO PUBLIC;
 """
 
 COPY_HISTORY = f"""
@@ -215,6 +250,11 @@ class LoadContext:
     query_id: int
 
 
+def storable(row: LoadErrorRow) -> tuple:
+    """A load error's columns, its texts without the undecodable bytes a file may hold (as U+FFFD)."""
+    return tuple(printable(value) if isinstance(value, str) else value for value in astuple(row))
+
+
 class SystemTables:
     """The bookkeeping connections and the history writer of one emulator process."""
 
@@ -274,7 +314,7 @@ class SystemTables:
         try:
             conn = await self._connection(context.database)
             async with conn.cursor() as cur:
-                await cur.executemany(INSERT_LOAD_ERROR, [(*head, *astuple(row)) for row in rows])
+                await cur.executemany(INSERT_LOAD_ERROR, [(*head, *storable(row)) for row in rows])
         except psycopg.Error as error:
             await self._forget(context.database)
             self._complain(context.database, f"could not write stl_load_errors: {error}")
@@ -289,7 +329,9 @@ class SystemTables:
         try:
             conn = await self._connection(database)
             async with conn.cursor() as cur, cur.copy(COPY_HISTORY) as copy:
-                await copy.write("".join([copy_line(entry) for entry in entries]).encode())
+                # A statement's bytes that are not UTF-8 (kept through the rewrite as surrogates) become '?':
+                # PostgreSQL would refuse them, and the whole batch with them.
+                await copy.write("".join([copy_line(entry) for entry in entries]).encode("utf-8", "replace"))
             self._inserted_since_prune[database] += len(entries)
             if self._inserted_since_prune[database] >= PRUNE_AFTER:
                 await conn.execute(PRUNE_HISTORY, (HISTORY_TABLE_LIMIT,))
@@ -317,6 +359,7 @@ class SystemTables:
                 await conn.execute("SELECT pg_advisory_xact_lock(%s)", (CREATE_LOCK_ID,))
                 await conn.execute(SCHEMA_SQL)
                 await install_library(conn)
+                await conn.execute(VIEWS_SQL)
             self._connections[database] = conn
             return conn
 

@@ -14,6 +14,7 @@ import contextlib
 import csv
 import json
 import re
+import threading
 import zlib
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -215,6 +216,10 @@ class S3Unload:
         self._columns: list[str] = []
         self._file: _PartFile | None = None
         self._finished: list[_PartFile] = []
+        # A client that goes away aborts the UNLOAD from another thread than the one writing it: the lock
+        # lets the write in progress end first, and nothing is written after an abort.
+        self._lock = threading.Lock()
+        self._state = "writing"  # then "complete" (finish succeeded) or "aborted"
 
     def start(self) -> None:
         """Refuse before the query runs: no bucket, refused credentials, or files UNLOAD might overwrite."""
@@ -230,6 +235,11 @@ class S3Unload:
 
     def write(self, rows: list[bytes]) -> None:
         """Rows of upstream's COPY output, each a whole row (one CopyData message)."""
+        with self._lock:
+            if self._state == "writing":
+                self._write(rows)
+
+    def _write(self, rows: list[bytes]) -> None:
         if self._binary is not None:
             self._write_binary(rows)
             return
@@ -243,6 +253,14 @@ class S3Unload:
     def finish(self) -> list[str]:
         """Complete the last file (the only one, empty, when no row came; none for Parquet) and the
         manifest; the keys of the part files."""
+        with self._lock:
+            if self._state != "writing":
+                raise RedshiftError("UNLOAD was aborted")
+            keys = self._finish()
+            self._state = "complete"
+            return keys
+
+    def _finish(self) -> list[str]:
         if self.spec.format == "parquet":
             self._finish_parquet()
         elif self._file is None:
@@ -262,7 +280,15 @@ class S3Unload:
         return [part.key for part in self._finished]
 
     def abort(self) -> None:
-        """Leave no part file of a failed UNLOAD behind: drop the one being written, delete finished ones."""
+        """Leave no part file of a failed UNLOAD behind: drop the one being written, delete finished ones.
+        An UNLOAD that completed is left as it is."""
+        with self._lock:
+            if self._state == "complete":
+                return
+            self._state = "aborted"
+            self._abort()
+
+    def _abort(self) -> None:
         self._parquet = None
         if self._file is not None:
             self._file.abort()

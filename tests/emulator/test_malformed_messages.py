@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import struct
 import time
 
 import pytest
 
+from tests.emulator.raw_wire import logged_in_socket, read_until_closed
 from tests.emulator.wire_helpers import psycopg2_connect
-
-PROTOCOL_3 = 196608
-
-
-def logged_in_socket(emulator) -> socket.socket:
-    """A raw connection that has logged in (the test PostgreSQL trusts loopback) and seen ReadyForQuery."""
-    params = f"user\0{emulator.user}\0database\0{emulator.database}\0\0".encode()
-    sock = socket.create_connection((emulator.host, emulator.port), timeout=5)
-    sock.sendall(struct.pack("!ii", 8 + len(params), PROTOCOL_3) + params)
-    seen = b""
-    while b"Z\0\0\0\5" not in seen:
-        chunk = sock.recv(65536)
-        assert chunk, f"the emulator closed the connection during login: {seen!r}"
-        seen += chunk
-    return sock
-
-
-def read_until_closed(sock: socket.socket) -> bytes:
-    received = b""
-    while chunk := sock.recv(65536):
-        received += chunk
-    return received
 
 
 @pytest.mark.parametrize("kind", [b"H", b"D", b"Q"], ids=["flush", "describe", "query"])
