@@ -1,6 +1,6 @@
-"""dbt-redshift against the emulator, as a learner goes on to use it: debug, seed, run (a table with sort and dist,
-incremental models with a unique_key under both the delete+insert and merge strategies, run twice), test and
-docs generate. The project is tests/clients/dbt_project."""
+"""dbt-redshift against the emulator, as a learner goes on to use it: debug, seed, run (a table with sort and
+dist, incremental models with a unique_key under both the delete+insert and merge strategies, run twice), test
+and docs generate. The project is tests/clients/dbt_project."""
 
 from __future__ import annotations
 
@@ -49,14 +49,15 @@ def test_dbt_seeds_runs_incremental_models_twice_tests_and_documents(redshift_em
         with psycopg_connect(redshift_emulator) as conn:
             for model in MODELS:
                 assert daily(conn, model) == [("2024-01-01", 2), ("2024-01-02", 2)], model
-            # A new answer on the last day: the second run takes that day again, and its unique_key replaces it.
+            # A new answer on the last day: the second run takes that day again; its unique_key replaces it.
             conn.execute(f"INSERT INTO {schema}.nps_responses VALUES (5, '2024-01-02 13:00:00', 8)")
         run("run")
         with psycopg_connect(redshift_emulator) as conn:
             for model in MODELS:
                 assert daily(conn, model) == [("2024-01-01", 2), ("2024-01-02", 3)], model
             declared = conn.execute(
-                "SELECT diststyle, sortkey1 FROM svv_table_info WHERE schema = %s AND \"table\" = 'nps_scores'",
+                "SELECT diststyle, sortkey1 FROM svv_table_info"
+                " WHERE schema = %s AND \"table\" = 'nps_scores'",
                 (schema,),
             ).fetchall()
         assert declared == [("EVEN", "id")], "the table model's dist and sort, as SVV_TABLE_INFO shows them"
