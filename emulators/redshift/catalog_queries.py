@@ -18,7 +18,7 @@ list, and ``out``, the tokens' texts, changed in place.
 
 from __future__ import annotations
 
-from emulators.redshift.tokens import NUMBER, QIDENT, STRING, WORD, Token
+from emulators.redshift.tokens import NUMBER, QIDENT, WORD, Token
 
 FUNCTION_SCHEMA = "redshift_emulator"  # functions.FUNCTION_SCHEMA, which imports nothing from here
 # A catalog relation -> (its view with Redshift's columns, the columns that call for it).
@@ -77,10 +77,10 @@ def _hide_emulator_schema_from_psql_listings(
     words: list[Token], positions: list[int], out: list[str]
 ) -> None:
     """psql's `n.nspname <> 'information_schema'`, which only its listings without a pattern write."""
-    for k in range(len(words) - 4):
-        shape = [token.text.lower() for token in words[k : k + 5]]
-        if shape == ["n", ".", "nspname", "<>", "'information_schema'"] and words[k + 4].kind == STRING:
-            out[positions[k + 4]] += f" AND n.nspname <> '{FUNCTION_SCHEMA}'"
+    shape = ["n", ".", "nspname", "<", ">", "'information_schema'"]  # the tokenizer splits <> in two
+    for k in range(len(words) - len(shape) + 1):
+        if [token.text.lower() for token in words[k : k + len(shape)]] == shape:
+            out[positions[k + len(shape) - 1]] += f" AND n.nspname <> '{FUNCTION_SCHEMA}'"
 
 
 def _redshift_catalog_relations(
