@@ -121,14 +121,19 @@ def library_version() -> str:
     return hashlib.sha256(library_sql().encode()).hexdigest()[:16]
 
 
-async def install_library(conn: psycopg.AsyncConnection) -> None:
-    """Install the library unless this version already is. Run in the caller's transaction, which holds the
-    lock that serialises creating the system tables: two emulators never install it at once."""
+async def library_installed(conn: psycopg.AsyncConnection) -> bool:
+    """Whether this version of the library is installed in ``conn``'s database (its schema's comment)."""
     cur = await conn.execute(
         "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = %s", (FUNCTION_SCHEMA,)
     )
     row = await cur.fetchone()
-    if row is not None and row[0] == library_version():
+    return row is not None and row[0] == library_version()
+
+
+async def install_library(conn: psycopg.AsyncConnection) -> None:
+    """Install the library unless this version already is. Run in the caller's transaction, which holds the
+    lock that serialises creating the system tables: two emulators never install it at once."""
+    if await library_installed(conn):
         return
     # Drop the old library whole: CREATE OR REPLACE cannot change a function's result type. Every DROP is
     # spelled out before the first runs (an aggregate may be gone with its function by then: IF EXISTS).
