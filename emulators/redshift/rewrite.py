@@ -26,7 +26,7 @@ from emulators.redshift.catalog_queries import TRIGGER_WORDS as CATALOG_TRIGGER_
 from emulators.redshift.copy_options import copy_from_stdin_sql, copy_to_stdout_sql, parse_copy, parse_unload
 from emulators.redshift.dialect import Statement, rewrite_expressions, rewrite_search_path, show_command_sql
 from emulators.redshift.plan import CopyFromS3, Rewritten, UnloadToS3
-from emulators.redshift.table_attributes import declared_comment
+from emulators.redshift.table_attributes import altered_table_sql, declared_comment
 from emulators.redshift.tokens import (
     DOLLAR,
     HASH,
@@ -129,6 +129,8 @@ def _rewrite_statement(tokens: list[Token]) -> tuple[str, bool, CopyFromS3 | Unl
     if keyword == "UNLOAD":
         unload = parse_unload([tokens[index] for index in body[1:]], _rewrite_query)
         return _replace_body(tokens, body, copy_to_stdout_sql(unload)), True, unload
+    if keyword == "ALTER" and (query := altered_table_sql([tokens[index] for index in body])) is not None:
+        return _replace_body(tokens, body, query), False, None
     if keyword == "SHOW" and (query := show_command_sql([tokens[index] for index in body])) is not None:
         return _replace_body(tokens, body, query), False, None
     return _rewrite_plain(tokens), False, None

@@ -106,3 +106,50 @@ def _table_attributes(words: list[Token], k: int, declared: dict, columns: dict[
                 sign = -1 if kind == "INTERLEAVED" and place % 2 == 0 else 1
                 columns.setdefault(name_of(token), {})["sortkey"] = sign * place
         k += 1
+
+
+def altered_table_sql(words: list[Token]) -> str | None:
+    """What PostgreSQL runs for Redshift's `ALTER TABLE t ALTER DISTSTYLE / DISTKEY / SORTKEY / ENCODE` and
+    `ALTER TABLE t ALTER COLUMN c ENCODE e` (r_ALTER_TABLE.html), or None for any other statement. ``words``:
+    the statement's significant tokens, no semicolon. An ALTER TABLE that changes nothing, so that the event
+    trigger sees the table, with what changed in its comment."""
+    if [word.upper for word in words[:2]] != ["ALTER", "TABLE"]:
+        return None
+    last = 2
+    while last + 2 < len(words) and words[last + 1].text == ".":
+        last += 2
+    rest = words[last + 1 :]
+    if len(rest) < 3 or rest[0].upper != "ALTER":
+        return None
+    changed = _altered(rest[1:])
+    if changed is None:
+        return None
+    table = "".join(
+        f'"{word.text.lower()}"' if word.kind == HASH else word.text for word in words[2 : last + 1]
+    )
+    comment = _comment({"table": name_of(words[last]), "alter": True, **changed})
+    return f"ALTER TABLE {table} RESET (fillfactor) {comment}"
+
+
+def _altered(words: list[Token]) -> dict | None:
+    kinds = [word.upper for word in words]
+    if kinds[0] == "DISTSTYLE" and kinds[1] in _DISTSTYLES:
+        distkey = name_of(words[3]) if kinds[1] == "KEY" and kinds[2:3] == ["DISTKEY"] else None
+        return {"diststyle": kinds[1], "distkey": distkey}
+    if kinds[0] == "DISTKEY":
+        return {"diststyle": "KEY", "distkey": name_of(words[1])}
+    if kinds[0] == "COMPOUND" and kinds[1:2] == ["SORTKEY"]:
+        words, kinds = words[1:], kinds[1:]
+    if kinds[0] == "SORTKEY" and kinds[1] in ("AUTO", "NONE"):
+        return {"sortkind": None if kinds[1] == "AUTO" else "NONE", "sortkeys": {}}
+    if kinds[0] == "SORTKEY" and words[1].text == "(":
+        names = [name_of(word) for word in words[2:-1] if word.text != ","]
+        return {
+            "sortkind": "COMPOUND",
+            "sortkeys": {name: place for place, name in enumerate(names, start=1)},
+        }
+    if kinds[0] == "COLUMN" and kinds[2:3] == ["ENCODE"] and len(words) == 4:
+        return {"encodings": {name_of(words[1]): words[3].text.lower()}}
+    if kinds == ["ENCODE", "AUTO"]:
+        return {"encodings": None}
+    return None

@@ -111,3 +111,36 @@ def test_pg_table_def_and_svv_table_info_show_the_declared_attributes(redshift_e
     ]
     assert styles == [("everywhere", 8, 8), ("keyed", 1, 1), ("plain", 11, 11)]
     assert recorded == (0,), "the rolled-back CREATE left no row behind"
+
+
+def test_alter_table_changes_what_the_catalog_shows(redshift_emulator, schema):
+    """r_ALTER_TABLE.html: ALTER DISTSTYLE, ALTER [COMPOUND] SORTKEY, ALTER COLUMN ... ENCODE."""
+    with psycopg_connect(redshift_emulator) as conn:
+        conn.execute("SELECT set_config('search_path', %s, false)", (f"{schema}, {SEARCH_PATH_TAIL}",))
+        conn.execute("CREATE TABLE t (id int, day date, note varchar(20)) DISTSTYLE EVEN SORTKEY (id)")
+        conn.execute("INSERT INTO t VALUES (1, '2024-01-01', 'a')")
+
+        def shown() -> tuple:
+            table = conn.execute(
+                "SELECT diststyle, sortkey1, sortkey_num FROM svv_table_info WHERE schema = %s", (schema,)
+            ).fetchone()
+            columns = conn.execute(
+                'SELECT "column", trim(encoding), distkey, sortkey FROM pg_table_def'
+                ' WHERE schemaname = %s ORDER BY "column"',
+                (schema,),
+            ).fetchall()
+            return table, columns
+
+        conn.execute("ALTER TABLE t ALTER DISTSTYLE KEY DISTKEY day")
+        conn.execute("ALTER TABLE t ALTER COMPOUND SORTKEY (day, note)")
+        conn.execute("ALTER TABLE t ALTER COLUMN note ENCODE zstd")
+        assert shown() == (
+            ("KEY(day)", "day", 2),
+            [("day", "none", True, 1), ("id", "az64", False, 0), ("note", "zstd", False, 2)],
+        )
+        conn.execute("ALTER TABLE t ALTER DISTSTYLE ALL")
+        conn.execute("ALTER TABLE t ALTER SORTKEY NONE")
+        assert shown() == (
+            ("ALL", None, 0),
+            [("day", "az64", False, 0), ("id", "az64", False, 0), ("note", "zstd", False, 0)],
+        )

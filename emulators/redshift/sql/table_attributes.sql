@@ -2,7 +2,7 @@
 -- (r_CREATE_TABLE_NEW.html), which PostgreSQL has no place for. The emulator leaves them out of the statement
 -- PostgreSQL runs and puts them in a comment beside it (table_attributes.py); the event trigger below reads
 -- that comment when the CREATE TABLE (or CREATE TABLE AS, SELECT INTO, ALTER TABLE ... ALTER DISTSTYLE /
--- SORTKEY) ends, in the same transaction, so a rolled-back CREATE records nothing. Read back by Redshift's own
+-- SORTKEY / ENCODE) ends, in the same transaction, so a rolled-back CREATE records nothing. Read back by Redshift's own
 -- catalog columns (pg_class.reldiststyle, pg_attribute.attencodingtype, attisdistkey, attsortkeyord), by
 -- PG_TABLE_DEF and by SVV_TABLE_INFO.
 --
@@ -11,7 +11,7 @@
 CREATE TABLE IF NOT EXISTS redshift_emulator.table_attributes (
     table_id oid PRIMARY KEY,
     diststyle text NOT NULL,  -- EVEN | KEY | ALL | AUTO
-    sortkind text             -- COMPOUND | INTERLEAVED; NULL: AUTO, the default (r_CREATE_TABLE_NEW.html)
+    sortkind text             -- COMPOUND | INTERLEAVED | NONE; NULL: AUTO, the default (r_CREATE_TABLE_NEW.html)
 );
 CREATE TABLE IF NOT EXISTS redshift_emulator.column_attributes (
     table_id oid NOT NULL,
@@ -174,9 +174,10 @@ CREATE VIEW redshift_emulator.svv_external_columns AS
     WHERE false;
 
 -- The recorder: for each table a command of this statement created or altered, the attributes of the comment
--- `/* redshift_emulator.table_attributes {json} */` (table_attributes.py) whose "table" is its name. A CREATE
--- without one (a plain CREATE TABLE, or one run beside the emulator) forgets what an earlier table of the same
--- oid declared. SECURITY DEFINER: the learner only reads the two tables.
+-- `/* redshift_emulator.table_attributes {json} */` (table_attributes.py) whose "table" is its name ("alter":
+-- what ALTER TABLE ... ALTER DISTSTYLE / SORTKEY / ENCODE changed). A CREATE without one (a plain CREATE TABLE,
+-- or one run beside the emulator) forgets what an earlier table of the same oid declared. SECURITY DEFINER:
+-- the learner only reads the two tables.
 CREATE FUNCTION redshift_emulator._record_table_attributes() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -184,36 +185,54 @@ DECLARE
     declared jsonb;
 BEGIN
     FOR command IN
-        SELECT DISTINCT d.objid, d.command_tag, c.relname FROM pg_event_trigger_ddl_commands() d
-        JOIN pg_class c ON c.oid = d.objid
+        SELECT DISTINCT d.objid, d.command_tag = 'ALTER TABLE' AS altered, c.relname
+        FROM pg_event_trigger_ddl_commands() d JOIN pg_class c ON c.oid = d.objid
         WHERE d.classid = 'pg_class'::regclass AND d.object_type = 'table'
-          AND d.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE')
     LOOP
         SELECT m[1]::jsonb INTO declared
         FROM regexp_matches(current_query(), '/\* redshift_emulator\.table_attributes (\{.*?\}) \*/', 'g') m
-        WHERE m[1]::jsonb ->> 'table' = command.relname
+        WHERE m[1]::jsonb ->> 'table' = command.relname AND (m[1]::jsonb ? 'alter') = command.altered
         LIMIT 1;
-        IF declared IS NULL AND command.command_tag = 'ALTER TABLE' THEN
+        IF command.altered THEN
+            CONTINUE WHEN declared IS NULL;
+            INSERT INTO redshift_emulator.table_attributes (table_id, diststyle) VALUES (command.objid, 'AUTO')
+            ON CONFLICT (table_id) DO NOTHING;
+            IF declared ? 'diststyle' THEN
+                UPDATE redshift_emulator.table_attributes SET diststyle = declared ->> 'diststyle'
+                WHERE table_id = command.objid;
+                UPDATE redshift_emulator.column_attributes SET is_distkey = false WHERE table_id = command.objid;
+                INSERT INTO redshift_emulator.column_attributes (table_id, column_name, is_distkey)
+                SELECT command.objid, declared ->> 'distkey', true WHERE declared ->> 'distkey' IS NOT NULL
+                ON CONFLICT (table_id, column_name) DO UPDATE SET is_distkey = true;
+            END IF;
+            IF declared ? 'sortkeys' THEN
+                UPDATE redshift_emulator.table_attributes SET sortkind = declared ->> 'sortkind'
+                WHERE table_id = command.objid;
+                UPDATE redshift_emulator.column_attributes SET sortkey_ord = 0 WHERE table_id = command.objid;
+                INSERT INTO redshift_emulator.column_attributes (table_id, column_name, sortkey_ord)
+                SELECT command.objid, key, value::integer FROM jsonb_each_text(declared -> 'sortkeys')
+                ON CONFLICT (table_id, column_name) DO UPDATE SET sortkey_ord = excluded.sortkey_ord;
+            END IF;
+            IF declared ? 'encodings' THEN
+                -- ALTER ENCODE AUTO: every column back to Redshift's choice (JSON null)
+                UPDATE redshift_emulator.column_attributes SET encoding = NULL
+                WHERE table_id = command.objid AND jsonb_typeof(declared -> 'encodings') = 'null';
+                INSERT INTO redshift_emulator.column_attributes (table_id, column_name, encoding)
+                SELECT command.objid, key, value FROM jsonb_each_text(coalesce(nullif(declared -> 'encodings',
+                    'null'::jsonb), '{}'::jsonb))
+                ON CONFLICT (table_id, column_name) DO UPDATE SET encoding = excluded.encoding;
+            END IF;
             CONTINUE;
         END IF;
-        IF command.command_tag <> 'ALTER TABLE' OR declared ? 'columns' THEN
-            DELETE FROM redshift_emulator.column_attributes WHERE table_id = command.objid;
-        END IF;
-        IF declared IS NULL THEN
-            DELETE FROM redshift_emulator.table_attributes WHERE table_id = command.objid;
-            CONTINUE;
-        END IF;
-        INSERT INTO redshift_emulator.table_attributes AS t (table_id, diststyle, sortkind)
-        VALUES (command.objid, declared ->> 'diststyle', declared ->> 'sortkind')
-        ON CONFLICT (table_id) DO UPDATE
-        SET diststyle = CASE WHEN declared ? 'diststyle' THEN excluded.diststyle ELSE t.diststyle END,
-            sortkind = CASE WHEN declared ? 'sortkind' THEN excluded.sortkind ELSE t.sortkind END;
-        IF declared ? 'columns' THEN
-            INSERT INTO redshift_emulator.column_attributes (table_id, column_name, encoding, is_distkey, sortkey_ord)
-            SELECT command.objid, c.key, c.value ->> 'encoding', coalesce((c.value ->> 'distkey')::boolean, false),
-                   coalesce((c.value ->> 'sortkey')::integer, 0)
-            FROM jsonb_each(declared -> 'columns') c;
-        END IF;
+        DELETE FROM redshift_emulator.column_attributes WHERE table_id = command.objid;
+        DELETE FROM redshift_emulator.table_attributes WHERE table_id = command.objid;
+        CONTINUE WHEN declared IS NULL;
+        INSERT INTO redshift_emulator.table_attributes (table_id, diststyle, sortkind)
+        VALUES (command.objid, declared ->> 'diststyle', declared ->> 'sortkind');
+        INSERT INTO redshift_emulator.column_attributes (table_id, column_name, encoding, is_distkey, sortkey_ord)
+        SELECT command.objid, c.key, c.value ->> 'encoding', coalesce((c.value ->> 'distkey')::boolean, false),
+               coalesce((c.value ->> 'sortkey')::integer, 0)
+        FROM jsonb_each(declared -> 'columns') c;
     END LOOP;
 END
 $$;
