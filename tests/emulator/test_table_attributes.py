@@ -110,7 +110,7 @@ def test_pg_table_def_and_svv_table_info_show_the_declared_attributes(redshift_e
         ("plain", "AUTO(EVEN)", "AUTO(SORTKEY)", 0, "Y, AUTO(ENCODE)", None),
     ]
     assert styles == [("everywhere", 8, 8), ("keyed", 1, 1), ("plain", 11, 11)]
-    assert recorded == (0,), "the rolled-back CREATE left no row behind"
+    assert recorded == (0,), "no row outlives its table (a dropped one, a rolled-back CREATE)"
 
 
 def test_alter_table_changes_what_the_catalog_shows(redshift_emulator, schema):

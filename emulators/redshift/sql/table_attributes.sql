@@ -237,6 +237,17 @@ BEGIN
 END
 $$;
 
+-- A dropped table (DROP TABLE, DROP SCHEMA ... CASCADE) takes what it declared along.
+CREATE FUNCTION redshift_emulator._forget_table_attributes() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    DELETE FROM redshift_emulator.table_attributes WHERE table_id IN
+        (SELECT objid FROM pg_event_trigger_dropped_objects() WHERE object_type = 'table');
+    DELETE FROM redshift_emulator.column_attributes WHERE table_id IN
+        (SELECT objid FROM pg_event_trigger_dropped_objects() WHERE object_type = 'table');
+END
+$$;
+
 -- Only a superuser may create an event trigger: under another bookkeeping login, tables read as undeclared.
 -- ENABLE ALWAYS: the emulator's sessions run with session_replication_role = replica (session.py), where an
 -- ordinary event trigger does not fire.
@@ -246,6 +257,9 @@ BEGIN
         WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE')
         EXECUTE FUNCTION redshift_emulator._record_table_attributes();
     ALTER EVENT TRIGGER redshift_emulator_table_attributes ENABLE ALWAYS;
+    CREATE EVENT TRIGGER redshift_emulator_dropped_tables ON sql_drop
+        EXECUTE FUNCTION redshift_emulator._forget_table_attributes();
+    ALTER EVENT TRIGGER redshift_emulator_dropped_tables ENABLE ALWAYS;
 EXCEPTION WHEN insufficient_privilege THEN
     RAISE NOTICE 'not a superuser: the Redshift table attributes will not be recorded';
 END
