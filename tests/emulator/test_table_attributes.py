@@ -71,10 +71,19 @@ def test_pg_table_def_and_svv_table_info_show_the_declared_attributes(redshift_e
         conn.execute("CREATE TABLE plain (id int, note varchar(20))")
         for table in ("keyed", "plain"):
             conn.execute(f"INSERT INTO {table} (id) VALUES (1)")
-        # A CREATE that is rolled back records nothing.
+        # A CREATE that is rolled back records nothing; a dropped table takes its row along.
+        count_rows = "SELECT count(*) FROM redshift_emulator.table_attributes"
+        before = conn.execute(count_rows).fetchone()
         conn.execute("BEGIN")
         conn.execute("CREATE TABLE rolled_back (id int) DISTSTYLE EVEN")
         conn.execute("ROLLBACK")
+        after_rollback = conn.execute(count_rows).fetchone()
+        conn.execute("CREATE TABLE dropped (id int) DISTSTYLE EVEN")
+        dropped = conn.execute("SELECT 'dropped'::regclass::oid").fetchone()[0]
+        conn.execute("DROP TABLE dropped")
+        left = conn.execute(
+            "SELECT count(*) FROM redshift_emulator.table_attributes WHERE table_id = %s", (dropped,)
+        ).fetchone()
         columns = conn.execute(
             'SELECT tablename, "column", encoding, distkey, sortkey FROM pg_table_def'
             ' WHERE schemaname = %s ORDER BY tablename, "column"',
@@ -91,10 +100,6 @@ def test_pg_table_def_and_svv_table_info_show_the_declared_attributes(redshift_e
             " WHERE n.nspname = %s AND c.relkind = 'r' ORDER BY 1",
             (schema,),
         ).fetchall()
-        recorded = conn.execute(
-            "SELECT count(*) FROM redshift_emulator.table_attributes t"
-            " WHERE NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.table_id)"
-        ).fetchone()
     assert [(t, c, e.strip(), d, s) for t, c, e, d, s in columns] == [
         ("everywhere", "a", "none", False, -2),
         ("everywhere", "b", "none", False, 1),
@@ -110,7 +115,8 @@ def test_pg_table_def_and_svv_table_info_show_the_declared_attributes(redshift_e
         ("plain", "AUTO(EVEN)", "AUTO(SORTKEY)", 0, "Y, AUTO(ENCODE)", None),
     ]
     assert styles == [("everywhere", 8, 8), ("keyed", 1, 1), ("plain", 11, 11)]
-    assert recorded == (0,), "no row outlives its table (a dropped one, a rolled-back CREATE)"
+    assert after_rollback == before, "the rolled-back CREATE recorded nothing"
+    assert left == (0,), "the dropped table's row went with it"
 
 
 def test_alter_table_changes_what_the_catalog_shows(redshift_emulator, schema):
