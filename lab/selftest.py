@@ -13,6 +13,8 @@ def run_tests(args) -> int:
     steps = [
         # LocalStack, for the compose rehearsal (tests/compose): the tests' own, in a venv of its own.
         ["bash", "scripts/setup-localstack.sh"],
+        # dbt-redshift and sqlalchemy-redshift, for the client tests (tests/clients): a venv of their own too.
+        ["bash", "scripts/setup-clients.sh"],
         [*ruff, "check", "."],
         [*ruff, "format", "--check", "."],
         # The slowest tests named at the end of every run, so that the next slowdown is seen.

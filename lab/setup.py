@@ -92,8 +92,9 @@ def ensure_warehouse_login(settings: Settings) -> None:
             )
             print(f"PostgreSQL role {redshift.user}: created")
         # A cluster's admin user creates users and groups (`lab init` creates the group analytics_users,
-        # seed/warehouse.py): CREATEROLE is PostgreSQL's right to do so, short of a superuser's.
-        cur.execute(sql.SQL("ALTER ROLE {} CREATEROLE").format(sql.Identifier(redshift.user)))
+        # seed/warehouse.py) and databases (r_CREATE_DATABASE.html): CREATEROLE and CREATEDB are PostgreSQL's
+        # rights to do so, short of a superuser's.
+        cur.execute(sql.SQL("ALTER ROLE {} CREATEROLE CREATEDB").format(sql.Identifier(redshift.user)))
         cur.execute("SHOW server_version_num")
         if int(cur.fetchone()[0]) >= 150000:
             # Redshift does not enforce primary keys; the emulator stops PostgreSQL's checks in each session

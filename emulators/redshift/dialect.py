@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from emulators.redshift.catalog_queries import rewrite_catalog_reads
 from emulators.redshift.dateparts import canonical_datepart
 from emulators.redshift.errors import RedshiftError
 from emulators.redshift.functions import FUNCTION_SCHEMA, SEARCH_PATH_TAIL
@@ -92,6 +93,9 @@ class Statement:
 def rewrite_expressions(statement: Statement) -> None:
     """Rewrite every Redshift-only expression of ``statement``."""
     words = statement.words
+    rewrite_catalog_reads(
+        "".join(token.text for token in statement.tokens).lower(), words, statement.positions, statement.out
+    )
     # Right to left: a construct inside another is rewritten first, and the outer one carries its new text.
     for k in range(len(words) - 1, -1, -1):
         rule = _EXPRESSION_RULES.get(words[k].upper)

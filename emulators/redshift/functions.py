@@ -34,7 +34,9 @@ SEARCH_PATH_TAIL = f"{FUNCTION_SCHEMA}, pg_catalog"
 
 SQL_DIR = Path(__file__).with_name("sql")
 # In this order: each file uses only what the files before it define.
-LIBRARY_FILES = ("dates.sql", "strings.sql", "numbers.sql", "conditionals.sql", "catalog.sql")
+LIBRARY_FILES = (
+    "dates.sql", "strings.sql", "numbers.sql", "conditionals.sql", "catalog.sql", "table_attributes.sql"
+)  # fmt: skip
 
 # Redshift converts these to text where a string function expects text (r_Type_conversion.html); each
 # gets an overload of the functions below, reading its argument through _text() (sql/strings.sql).
@@ -76,7 +78,7 @@ UNSUPPORTED_FUNCTIONS = frozenset(
         "date_cmp_timestamptz", "add_months_to_timestamptz",
         # system information
         "slice_num", "current_user_id", "pg_last_copy_id", "pg_last_copy_count", "pg_last_query_id",
-        "pg_last_unload_id", "pg_last_unload_count", "pg_get_cols", "pg_get_late_binding_view_cols",
+        "pg_last_unload_id", "pg_last_unload_count", "pg_get_cols",
         "pg_get_grantee_by_iam_role", "pg_get_iam_role_by_user", "pg_get_session_roles",
         "current_aws_account", "current_namespace", "has_assumerole_privilege", "get_config",
         # machine learning
@@ -119,14 +121,19 @@ def library_version() -> str:
     return hashlib.sha256(library_sql().encode()).hexdigest()[:16]
 
 
-async def install_library(conn: psycopg.AsyncConnection) -> None:
-    """Install the library unless this version already is. Run in the caller's transaction, which holds the
-    lock that serialises creating the system tables: two emulators never install it at once."""
+async def library_installed(conn: psycopg.AsyncConnection) -> bool:
+    """Whether this version of the library is installed in ``conn``'s database (its schema's comment)."""
     cur = await conn.execute(
         "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = %s", (FUNCTION_SCHEMA,)
     )
     row = await cur.fetchone()
-    if row is not None and row[0] == library_version():
+    return row is not None and row[0] == library_version()
+
+
+async def install_library(conn: psycopg.AsyncConnection) -> None:
+    """Install the library unless this version already is. Run in the caller's transaction, which holds the
+    lock that serialises creating the system tables: two emulators never install it at once."""
+    if await library_installed(conn):
         return
     # Drop the old library whole: CREATE OR REPLACE cannot change a function's result type. Every DROP is
     # spelled out before the first runs (an aggregate may be gone with its function by then: IF EXISTS).

@@ -7,7 +7,8 @@ Pure functions: no I/O, no state. What changes:
 - COPY from S3 becomes `COPY ... FROM STDIN` fed by the loader, UNLOAD becomes `COPY (query) TO STDOUT`
   written by the unloader (copy_options.py holds the parameter rules).
 - Redshift-only table attributes (DISTSTYLE, DISTKEY, SORTKEY, ENCODE, BACKUP) are dropped: they tune
-  storage, not results. IDENTITY(seed, step), GETDATE() and SYSDATE get their PostgreSQL spelling.
+  storage, not results. What they declared goes along in a comment, for the catalog
+  (table_attributes.py). IDENTITY(seed, step), GETDATE() and SYSDATE get their PostgreSQL spelling.
 - Redshift syntax PostgreSQL lacks (SELECT TOP, LISTAGG, SHOW TABLES, bare dateparts, ...): dialect.py.
 - Key constraints stay in the catalog (information_schema lists them, as Redshift's does) but are not
   enforced, as on Redshift (t_Defining_constraints.html): PRIMARY KEY and UNIQUE, in CREATE TABLE and in
@@ -21,9 +22,11 @@ from __future__ import annotations
 
 import re
 
+from emulators.redshift.catalog_queries import TRIGGER_WORDS as CATALOG_TRIGGER_WORDS
 from emulators.redshift.copy_options import copy_from_stdin_sql, copy_to_stdout_sql, parse_copy, parse_unload
 from emulators.redshift.dialect import Statement, rewrite_expressions, rewrite_search_path, show_command_sql
 from emulators.redshift.plan import CopyFromS3, Rewritten, UnloadToS3
+from emulators.redshift.table_attributes import altered_table_sql, declared_comment
 from emulators.redshift.tokens import (
     DOLLAR,
     HASH,
@@ -52,6 +55,8 @@ _MAY_NEED_REWRITING = (
     # dialect.py
     "top", "dateadd", "datediff", "date_part", "extract", "approximate", "nvl", "substring", "listagg",
     "show", "search_path",
+    # catalog_queries.py
+    *CATALOG_TRIGGER_WORDS,
 )  # fmt: skip
 _SYSTEM_TABLES = ("stl_load_errors", "sys_query_history", "stl_query", "sys_load_error_detail")
 _SECRET_WORDS = re.compile(r"credentials|access_key|session_token|password|token=", re.IGNORECASE)
@@ -124,6 +129,8 @@ def _rewrite_statement(tokens: list[Token]) -> tuple[str, bool, CopyFromS3 | Unl
     if keyword == "UNLOAD":
         unload = parse_unload([tokens[index] for index in body[1:]], _rewrite_query)
         return _replace_body(tokens, body, copy_to_stdout_sql(unload)), True, unload
+    if keyword == "ALTER" and (query := altered_table_sql([tokens[index] for index in body])) is not None:
+        return _replace_body(tokens, body, query), False, None
     if keyword == "SHOW" and (query := show_command_sql([tokens[index] for index in body])) is not None:
         return _replace_body(tokens, body, query), False, None
     return _rewrite_plain(tokens), False, None
@@ -159,6 +166,8 @@ def _rewrite_plain(tokens: list[Token]) -> str:
         if (name := _created_table_name(words)) is not None:
             _drop_foreign_keys(tokens, words, positions, out, name)
             _defer_key_checks(words, positions, out)
+            if (declared := declared_comment(words, name)) is not None:  # what was dropped, for the catalog
+                out[positions[_name_end(words, name)]] += " " + declared
     elif keyword == "ALTER" and len(words) > 1 and words[1].upper == "TABLE":
         _defer_key_checks(words, positions, out)
     elif keyword in ("SELECT", "WITH"):

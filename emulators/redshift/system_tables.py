@@ -6,9 +6,9 @@ learner reads them unqualified, as Redshift's in pg_catalog, and never sees them
 The same connection installs the emulator's Redshift functions there (functions.py) before any client
 statement runs in the database.
 
-They are written by the emulator's own bookkeeping connection (one per database, autocommit), never by
-the client's session, so a row survives the client's rollback and every session sees it at once,
-as on Redshift. History is cheap for the client: statements are queued in memory and written in
+They are written by the emulator's own bookkeeping connection (one per database, autocommit, closed when
+idle), never by the client's session, so a row survives the client's rollback and every session sees it at
+once, as on Redshift. History is cheap for the client: statements are queued in memory and written in
 batches by a background task, bounded in memory and in the table.
 
 https://docs.aws.amazon.com/redshift/latest/dg/r_STL_LOAD_ERRORS.html
@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 import psycopg
 
 from emulators.redshift.conversion import printable
-from emulators.redshift.functions import FUNCTION_SCHEMA, install_library
+from emulators.redshift.functions import FUNCTION_SCHEMA, install_library, library_installed
 from emulators.redshift.plan import LoadErrorRow
 from lab.config import DatabaseUrl
 
@@ -43,6 +43,9 @@ HISTORY_TABLE_LIMIT = 10_000  # rows kept in sys_query_history
 PRUNE_AFTER = 1_000  # rows inserted into one database between two prunes
 FLUSH_INTERVAL = 0.5  # seconds between two background writes
 COMPLAIN_EVERY = 60.0  # seconds between two log lines about the same database's bookkeeping
+# A bookkeeping connection unused this long is closed, so that a database whose sessions have ended can be
+# dropped (PostgreSQL refuses DROP DATABASE while any connection to it is open, this one included).
+IDLE_CLOSE_AFTER = 1.0
 
 # One lock id for "create the system tables", so concurrent emulators and sessions create them once.
 CREATE_LOCK_ID = 0x52534531
@@ -261,6 +264,8 @@ class SystemTables:
     def __init__(self, upstream: DatabaseUrl) -> None:
         self._upstream = upstream
         self._connections: dict[str, psycopg.AsyncConnection] = {}
+        self._last_used: dict[str, float] = {}
+        self._prepared: set[str] = set()
         self._connect_lock = asyncio.Lock()
         self._write_lock = asyncio.Lock()
         self._queue: deque[HistoryEntry] = deque(maxlen=HISTORY_QUEUE_LIMIT)
@@ -324,6 +329,16 @@ class SystemTables:
             await asyncio.sleep(FLUSH_INTERVAL)
             if self._queue:
                 await self.flush()
+            await self._close_idle()
+
+    async def _close_idle(self) -> None:
+        idle_since = time.monotonic() - IDLE_CLOSE_AFTER
+        async with self._write_lock, self._connect_lock:
+            for database in [name for name, used in self._last_used.items() if used < idle_since]:
+                del self._last_used[database]
+                conn = self._connections.pop(database, None)
+                if conn is not None:
+                    await conn.close()
 
     async def _write_history(self, database: str, entries: list[HistoryEntry]) -> None:
         try:
@@ -342,6 +357,7 @@ class SystemTables:
 
     async def _connection(self, database: str) -> psycopg.AsyncConnection:
         async with self._connect_lock:
+            self._last_used[database] = time.monotonic()
             conn = self._connections.get(database)
             if conn is not None and not conn.closed:
                 return conn
@@ -355,11 +371,15 @@ class SystemTables:
                 connect_timeout=5,
                 application_name="redshift-emulator bookkeeping",
             )
-            async with conn.transaction():
-                await conn.execute("SELECT pg_advisory_xact_lock(%s)", (CREATE_LOCK_ID,))
-                await conn.execute(SCHEMA_SQL)
-                await install_library(conn)
-                await conn.execute(VIEWS_SQL)
+            # Connections come and go (IDLE_CLOSE_AFTER): once this process has prepared a database, a new
+            # connection to it checks only that nobody dropped or replaced the library meanwhile.
+            if database not in self._prepared or not await library_installed(conn):
+                async with conn.transaction():
+                    await conn.execute("SELECT pg_advisory_xact_lock(%s)", (CREATE_LOCK_ID,))
+                    await conn.execute(SCHEMA_SQL)
+                    await install_library(conn)
+                    await conn.execute(VIEWS_SQL)  # after the library, which drops views it does not know
+            self._prepared.add(database)
             self._connections[database] = conn
             return conn
 

@@ -1,20 +1,6 @@
 -- Redshift's views for looking around the warehouse, over PostgreSQL's catalog. The emulator's own schema
--- and PostgreSQL's are never listed as the learner's tables.
-
--- PG_TABLE_DEF: https://docs.aws.amazon.com/redshift/latest/dg/r_PG_TABLE_DEF.html
--- One row per column of each table in a schema on the search path (only those, as on Redshift:
--- `SET search_path TO raw_data, public` first to see raw_data's). Encoding, distribution and sort keys
--- are dropped by the emulator (rewrite.py), so they read as none.
-CREATE VIEW redshift_emulator.pg_table_def AS
-    SELECT n.nspname AS schemaname, c.relname AS tablename, a.attname AS "column",
-           pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, 'none'::character(32) AS encoding,
-           false AS distkey, 0 AS sortkey, a.attnotnull AS notnull
-    FROM pg_catalog.pg_class c
-    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-    WHERE c.relkind IN ('r', 'p')
-      AND n.nspname = ANY (pg_catalog.current_schemas(false))
-      AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'redshift_emulator');
+-- and PostgreSQL's are never listed as the learner's tables. PG_TABLE_DEF and SVV_TABLE_INFO, which show what
+-- the learner declared of each table: table_attributes.sql.
 
 -- The exact number of rows of a table, for SVV_TABLE_INFO (PostgreSQL's statistics are estimates).
 CREATE FUNCTION redshift_emulator._row_count(regclass) RETURNS bigint
@@ -35,28 +21,6 @@ CREATE VIEW redshift_emulator._user_tables AS
       AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'redshift_emulator')
       AND n.nspname NOT LIKE 'pg\_toast%' AND (n.nspname NOT LIKE 'pg\_temp\_%' OR n.oid = pg_my_temp_schema())
       AND pg_catalog.has_table_privilege(c.oid, 'SELECT');
-
--- SVV_TABLE_INFO: https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_TABLE_INFO.html
--- Tables with at least one row (the page: "doesn't return any information for empty tables"), tbl_rows
--- counted exactly, size in 1 MB blocks. The distribution, sort and skew columns hold what a fresh table of
--- Redshift's automatic table optimisation shows.
-CREATE VIEW redshift_emulator.svv_table_info AS
-    SELECT current_database()::text AS database, t.nspname::text AS schema, t.oid AS table_id,
-           t.relname::text AS "table", 'N'::text AS encoded, 'AUTO(EVEN)'::text AS diststyle,
-           NULL::text AS sortkey1,
-           (SELECT max(a.atttypmod - 4) FROM pg_catalog.pg_attribute a
-            WHERE a.attrelid = t.oid AND a.atttypid = 'pg_catalog.varchar'::regtype AND a.attnum > 0
-              AND NOT a.attisdropped)::integer AS max_varchar,
-           NULL::character(32) AS sortkey1_enc, 0 AS sortkey_num,
-           ceil(pg_catalog.pg_total_relation_size(t.oid) / 1048576.0)::bigint AS size,
-           0::numeric(10, 4) AS pct_used, 0::bigint AS empty, 0::numeric(5, 2) AS unsorted,
-           0::numeric(5, 2) AS stats_off, r.tbl_rows::numeric(38, 0) AS tbl_rows,
-           NULL::numeric(19, 2) AS skew_sortkey1, 1::numeric(19, 2) AS skew_rows,
-           r.tbl_rows::numeric(38, 0) AS estimated_visible_rows, NULL::text AS risk_event,
-           NULL::numeric(12, 2) AS vacuum_sort_benefit, NULL::timestamp AS create_time
-    FROM redshift_emulator._user_tables t
-    CROSS JOIN LATERAL (SELECT redshift_emulator._row_count(t.oid::regclass) AS tbl_rows) r
-    WHERE r.tbl_rows > 0;
 
 -- SVV_COLUMNS: https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_COLUMNS.html
 CREATE VIEW redshift_emulator.svv_columns AS
@@ -88,5 +52,4 @@ CREATE VIEW redshift_emulator.stv_recents AS
     WHERE a.backend_type = 'client backend' AND a.query_start IS NOT NULL
       AND a.application_name IS DISTINCT FROM 'redshift-emulator bookkeeping';
 
-GRANT SELECT ON redshift_emulator.pg_table_def, redshift_emulator.svv_table_info, redshift_emulator.svv_columns,
-    redshift_emulator.stv_recents TO PUBLIC;
+GRANT SELECT ON redshift_emulator.svv_columns, redshift_emulator.stv_recents TO PUBLIC;
