@@ -140,7 +140,8 @@ def test_up_run_a_dag_reset_and_down(stack_env, monkeypatch):
     up = lab(stack_env, "up")
     assert up.returncode == 0, f"lab up failed:\n{up.stdout}\n{up.stderr}"
     settings = load_settings(stack_env)
-    monkeypatch.setattr(notebook, "settings", lambda: settings)  # nb.* helpers talk to this lab
+    for name, value in stack_env.items():  # nb.* helpers read the lab's settings from the environment
+        monkeypatch.setenv(name, value)
     for piece in PIECES.values():
         assert piece.describe(settings) in up.stdout, f"lab up does not say where {piece.name} is"
     started = recorded_processes(stack_env)
