@@ -24,7 +24,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.scratch import AWS, ScratchLab, connect, scratch_lab
+from bench.scratch import ScratchLab, connect, emulator_on, scratch_lab
 from lab import processes
 from lab.config import DatabaseUrl
 
@@ -86,15 +86,8 @@ def peak_rss_mb(pid: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    with scratch_lab("emulator_bench") as lab:
-        emulator_port = processes.free_port()
-        emulator = processes.start_redshift_emulator(
-            emulator_port, str(lab.upstream), lab.endpoint, lab.logs / "emulator.log", env=AWS
-        )
-        try:
-            measure(lab, emulator, emulator_port)
-        finally:
-            emulator.stop()
+    with scratch_lab("emulator_bench") as lab, emulator_on(lab) as (emulator, emulator_port):
+        measure(lab, emulator, emulator_port)
 
 
 def measure(lab: ScratchLab, emulator: processes.ManagedProcess, emulator_port: int) -> None:

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psutil
 
-from bench.scratch import AWS, ScratchLab, connect, scratch_lab
+from bench.scratch import ScratchLab, connect, emulator_on, scratch_lab
 from lab import processes
 from lab.config import DatabaseUrl
 
@@ -110,15 +110,8 @@ def rss_mb(pid: int) -> float:
 
 
 def main() -> None:
-    with scratch_lab("hostile_bench") as lab:
-        port = processes.free_port()
-        emulator = processes.start_redshift_emulator(
-            port, str(lab.upstream), lab.endpoint, lab.logs / "emulator.log", env=AWS
-        )
-        try:
-            measure(lab, emulator, port)
-        finally:
-            emulator.stop()
+    with scratch_lab("hostile_bench") as lab, emulator_on(lab) as (emulator, port):
+        measure(lab, emulator, port)
 
 
 def measure(lab: ScratchLab, emulator: processes.ManagedProcess, port: int) -> None:

@@ -73,3 +73,16 @@ def scratch_lab(name: str) -> Iterator[ScratchLab]:
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         admin.close()
+
+
+@contextmanager
+def emulator_on(lab: ScratchLab) -> Iterator[tuple[processes.ManagedProcess, int]]:
+    """The Redshift emulator on a free port in front of ``lab``'s database, stopped on the way out."""
+    port = processes.free_port()
+    emulator = processes.start_redshift_emulator(
+        port, str(lab.upstream), lab.endpoint, lab.logs / "emulator.log", env=AWS
+    )
+    try:
+        yield emulator, port
+    finally:
+        emulator.stop()

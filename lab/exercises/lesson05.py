@@ -8,7 +8,8 @@ ROW_NUMBER: https://docs.aws.amazon.com/redshift/latest/dg/r_WF_ROW_NUMBER.html
 from __future__ import annotations
 
 from lab import notebook as nb
-from lab.exercises import exercise, right, wrong
+from lab.exercises import Verdict, exercise, right, wrong
+from lab.exercises.answers import answer_rows
 
 TABLE = "raw_data.nps_changes_ex05"
 DDL = "(id INT NOT NULL, score SMALLINT, modified TIMESTAMP, deleted BOOLEAN)"
@@ -34,15 +35,9 @@ def _fill() -> None:
 
 @exercise("05.1")
 def latest_rows(answer_sql: str):
-    if TABLE not in answer_sql:
-        return wrong(f"쿼리가 {TABLE}을 읽어야 합니다.", f"the query must read {TABLE}.")
-    _fill()
-    found = nb.warehouse(answer_sql)
-    if not {"id", "score"} <= set(found.columns):
-        return wrong(
-            f"결과에 id와 score 열이 있어야 합니다. 지금 열: {list(found.columns)}",
-            f"the result needs the columns id and score; it has {list(found.columns)}",
-        )
+    found = answer_rows(answer_sql, TABLE, ["id", "score"], _fill)
+    if isinstance(found, Verdict):
+        return found
     ids = [int(id_) for id_ in found["id"]]
     twice = sorted({id_ for id_ in ids if ids.count(id_) > 1})
     if twice:

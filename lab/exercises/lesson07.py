@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from lab import notebook as nb
-from lab.exercises import exercise, right, wrong
+from lab.exercises import Verdict, exercise, right, wrong
+from lab.exercises.answers import answer_rows
 
 TABLE = "raw_data.nps_ex07"
 # (created_at, score): Monday 2024-01-01, 2024-01-08 and 2024-01-15 start the three weeks.
@@ -56,15 +57,9 @@ def _day(value) -> str:
 
 @exercise("07.1")
 def weekly_nps(answer_sql: str):
-    if TABLE not in answer_sql:
-        return wrong(f"쿼리가 {TABLE}을 읽어야 합니다.", f"the query must read {TABLE}.")
-    _fill()
-    found = nb.warehouse(answer_sql)
-    if not {"week", "nps"} <= set(found.columns):
-        return wrong(
-            f"결과에 week와 nps 열이 있어야 합니다. 지금 열: {list(found.columns)}",
-            f"the result needs the columns week and nps; it has {list(found.columns)}",
-        )
+    found = answer_rows(answer_sql, TABLE, ["week", "nps"], _fill)
+    if isinstance(found, Verdict):
+        return found
     expected = expected_weekly()
     weeks = [_day(week) for week in found["week"]]
     if weeks != list(expected):
