@@ -15,6 +15,8 @@ def run_tests(args) -> int:
         ["bash", "scripts/setup-localstack.sh"],
         # dbt-redshift and sqlalchemy-redshift, for the client tests (tests/clients): a venv of their own too.
         ["bash", "scripts/setup-clients.sh"],
+        # Debian's Chromium and Noto CJK, for the screenshot script's test (tools/screenshots.py).
+        ["bash", "scripts/setup-browser.sh"],
         [*ruff, "check", "."],
         [*ruff, "format", "--check", "."],
         # The slowest tests named at the end of every run, so that the next slowdown is seen.

@@ -6,7 +6,8 @@
 # Idempotent: when both are here it returns at once.
 set -euo pipefail
 
-have_browser() { [[ -x /usr/bin/chromium ]] && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; }
+# fc-list into a variable: `fc-list | grep -q` fails under pipefail when grep stops reading early.
+have_browser() { local fonts; fonts=$(fc-list 2>/dev/null) && [[ -x /usr/bin/chromium && $fonts == *"Noto Sans CJK"* ]]; }
 if have_browser; then
   exit 0
 fi
