@@ -33,3 +33,16 @@ NPS_SUMMARY_TABLE = "nps_summary"
 # The first day of the seeded source data, and so the start_date of the incremental DAGs:
 # a backfill from here on finds a day of data for each run.
 SEED_START_DATE = "2024-01-01"
+
+# The lab's calendar ends here. The seed's days lie in 2024 and the wall clock is years later, while the
+# scheduler runs: every lab DAG with a schedule ends on this day (end_date) and has catchup=False, so the
+# scheduler never starts a run of its own (with catchup=False it would start only the latest interval, and
+# that one lies after the end). Triggered runs for a date up to this day, and backfills, which ignore
+# end_date, run as usual. A run triggered for a later date, such as the trigger dialog's default of "now",
+# gets no tasks (Airflow makes none after a DAG's end_date) and shows success at once, having done nothing.
+LAB_CALENDAR_END = "2024-12-31"
+
+# The days the catch-up lesson reloads (notebook 09): its DAG's start_date and end_date, as the course sets
+# them for the scheduler's own backfill. Within the seeded days, in the lab and in the tests alike.
+CATCHUP_START_DATE = "2024-01-02"
+CATCHUP_END_DATE = "2024-01-04"

@@ -13,6 +13,7 @@ from airflow.sdk import DAG, chain
 
 from lab_settings import (
     AWS_CONN_ID,
+    LAB_CALENDAR_END,
     MYSQL_CONN_ID,
     NPS_FULL_REFRESH_KEY,
     REDSHIFT_CONN_ID,
@@ -27,6 +28,7 @@ with DAG(
     dag_id="MySQL_to_Redshift",
     schedule="@daily",
     start_date=pendulum.parse(SEED_START_DATE),
+    end_date=pendulum.parse(LAB_CALENDAR_END),  # the scheduler starts no run of its own
     catchup=False,
     tags=["course", "full-refresh"],
 ) as dag:

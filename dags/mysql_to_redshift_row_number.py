@@ -27,6 +27,7 @@ from airflow.sdk import DAG, CronDataIntervalTimetable, chain
 from lab_settings import (
     AWS_CONN_ID,
     DAILY_KEY_FOLDER,
+    LAB_CALENDAR_END,
     MYSQL_CONN_ID,
     REDSHIFT_CONN_ID,
     S3_BUCKET,
@@ -46,7 +47,8 @@ with DAG(
     dag_id="MySQL_to_Redshift_row_number",
     schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),
     start_date=pendulum.parse(SEED_START_DATE),
-    catchup=True,
+    end_date=pendulum.parse(LAB_CALENDAR_END),  # the scheduler starts no run of its own
+    catchup=False,
     max_active_runs=1,
     tags=["course", "incremental", "row_number"],
 ) as dag:

@@ -12,6 +12,7 @@ from airflow.sdk import DAG, chain
 
 from lab_settings import (
     AWS_CONN_ID,
+    LAB_CALENDAR_END,
     MYSQL_CONN_ID,
     REDSHIFT_CONN_ID,
     S3_BUCKET,
@@ -29,6 +30,7 @@ with DAG(
     dag_id="MySQL_to_Redshift_v2_one_key",
     schedule="@daily",
     start_date=pendulum.parse(SEED_START_DATE),
+    end_date=pendulum.parse(LAB_CALENDAR_END),  # the scheduler starts no run of its own
     catchup=False,
     tags=["course", "incremental", "anti-pattern"],
 ) as dag:

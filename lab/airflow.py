@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime
 from datetime import time as clock
 from importlib.util import find_spec
 from pathlib import Path
+from urllib.parse import quote
 
 from lab import processes
 from lab.config import REPO_ROOT, STATE_DIR, Settings, lab_environment, load_settings
@@ -284,10 +285,8 @@ def configure(
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        # The lab's clock is the seed, not the wall clock: the scheduler creates no scheduled runs (the
-        # catch-up DAGs would start one per day since 2024-01-01); triggered and backfill runs still run,
-        # and unpaused DAGs run them without a click.
-        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+        # Unpaused DAGs run triggered and backfill runs without a click. The scheduler makes scheduled runs
+        # too, and no lab DAG lets it make one unasked (lab_settings.LAB_CALENDAR_END says why).
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         # LocalExecutor starts one worker (about 90 MB) per parallel task. The lab's DAGs run one task at a
@@ -395,6 +394,19 @@ class Client:
             listed += page["dag_runs"]
             if not page["dag_runs"] or len(listed) >= page["total_entries"]:
                 return listed
+
+    def delete_runs(self, dag_id: str) -> int:
+        """Delete every run of ``dag_id``; returns how many. Airflow refuses to delete a run that is queued
+        or running (HTTP 409), so such a run is marked failed first."""
+        deleted = 0
+        while runs := self.request("GET", f"/dags/{dag_id}/dagRuns?limit=100")["dag_runs"]:
+            for run in runs:
+                path = f"/dags/{dag_id}/dagRuns/{quote(run['dag_run_id'], safe='')}"
+                if run["state"] not in FINISHED_STATES:
+                    self.request("PATCH", path, {"state": "failed"})
+                self.request("DELETE", path)
+            deleted += len(runs)
+        return deleted
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
         """The run's task instances: state, and when each was scheduled, queued, started and ended."""

@@ -7,7 +7,6 @@ what the learner's runs changed (Airflow runs, bucket objects, warehouse rows, M
 from __future__ import annotations
 
 import argparse
-from urllib.parse import quote
 
 import botocore.exceptions
 import psycopg2
@@ -223,15 +222,18 @@ def drop_warehouse(settings: Settings) -> None:
 
 
 def delete_airflow_runs(client) -> int:
-    """Delete every DAG run through Airflow's REST API; the DAGs themselves stay as they are."""
+    """Delete every DAG run through Airflow's REST API, and pause again each DAG made to start paused.
+
+    The lessons' catch-up DAGs are created paused (is_paused_upon_creation): unpaused, the scheduler
+    would make their runs again as soon as they are deleted, so they are paused first, as on a new lab.
+    """
     deleted = 0
     for dag in client.request("GET", "/dags?limit=1000")["dags"]:
         dag_id = dag["dag_id"]
-        # A catch-up DAG may hold a run per day since its start date: delete page after page.
-        while runs := client.request("GET", f"/dags/{dag_id}/dagRuns?limit=100")["dag_runs"]:
-            for run in runs:
-                client.request("DELETE", f"/dags/{dag_id}/dagRuns/{quote(run['dag_run_id'], safe='')}")
-            deleted += len(runs)
+        details = client.request("GET", f"/dags/{dag_id}/details")
+        if details["is_paused_upon_creation"] and not details["is_paused"]:
+            client.set_paused(dag_id, True)
+        deleted += client.delete_runs(dag_id)
     return deleted
 
 

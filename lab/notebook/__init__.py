@@ -13,8 +13,9 @@ The helpers live by what they touch, each module importing only those listed bef
 ``peers`` (settings, waiting for a server that starts), ``commands`` (the lab's and Airflow's command
 lines), ``source_db``, ``warehouse_db``, ``bucket``, ``sides`` (one table on either side), ``comparison``,
 ``display`` (pictures of a change), ``airflow_api`` (what Airflow knows), ``progress`` (waiting for runs,
-its bar) and ``dag_runs`` (running dates, tasks, backfills). The modules are not named like the
-functions they hold, so that ``nb.source`` is always the function.
+its bar), ``dag_runs`` (running dates, tasks, backfills), ``scheduled`` (the runs the scheduler
+makes itself) and ``run_checks`` (what the scheduling lessons check about runs). The modules are not
+named like the functions they hold, so that ``nb.source`` is always the function.
 """
 
 from __future__ import annotations
@@ -42,6 +43,25 @@ from lab.notebook.dag_runs import (
 from lab.notebook.display import CHANGE_COLUMN, CHANGED_CELL, ROW_LABELS, ROW_STYLES, show_changes, snippet
 from lab.notebook.peers import PEER_WAIT, POLL_SECONDS, PeerUnavailable, settings, when_up
 from lab.notebook.progress import STATES_KO, state_label, watch
+from lab.notebook.run_checks import (
+    check_catchup,
+    check_in_date_order,
+    check_one_at_a_time,
+    check_only_latest,
+    check_overlapped,
+    check_waits_for_past,
+    days_between,
+    most_at_once,
+)
+from lab.notebook.scheduled import (
+    clear_tasks,
+    forget_runs,
+    pause,
+    run_for,
+    scheduled_runs,
+    wait_until_waiting,
+    waits_for,
+)
 from lab.notebook.sides import daily_counts, day_rows, forget_days, per_day, row_count
 from lab.notebook.source_db import change_source, next_day, source, source_days, tick
 from lab.notebook.warehouse_db import (
@@ -76,6 +96,13 @@ __all__ = [
     "backfill",
     "change_source",
     "change_warehouse",
+    "check_catchup",
+    "check_in_date_order",
+    "check_one_at_a_time",
+    "check_only_latest",
+    "check_overlapped",
+    "check_waits_for_past",
+    "clear_tasks",
     "compare",
     "connections",
     "copy_from_s3",
@@ -84,24 +111,30 @@ __all__ = [
     "dags",
     "daily_counts",
     "day_rows",
+    "days_between",
     "forget_days",
+    "forget_runs",
     "grade",
     "history_mark",
     "import_errors",
     "lab",
     "load_errors",
+    "most_at_once",
     "next_day",
     "object_text",
     "objects",
+    "pause",
     "per_day",
     "print_history",
     "query_history",
     "raised",
     "row_count",
     "run_dag",
+    "run_for",
     "run_tasks",
     "runs",
     "say",
+    "scheduled_runs",
     "settings",
     "show_changes",
     "snippet",
@@ -115,6 +148,8 @@ __all__ = [
     "unpause",
     "wait_allowance",
     "wait_for_runs",
+    "wait_until_waiting",
+    "waits_for",
     "warehouse",
     "watch",
     "when_up",

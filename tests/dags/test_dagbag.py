@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from lab.config import REPO_ROOT, load_settings
@@ -19,11 +20,22 @@ def refuse(self, address):
 socket.socket.connect = refuse
 socket.socket.connect_ex = refuse
 from airflow.dag_processing.dagbag import DagBag
+from airflow.serialization.serialized_objects import DagSerialization
+
+def scheduled(dag, most=5):
+    # The logical dates of the first runs the scheduler would make by itself, as it works them out.
+    serialized = DagSerialization.from_dict(DagSerialization.to_dict(dag))
+    days, info = [], None
+    while len(days) < most and (info := serialized.next_dagrun_info(last_automated_run_info=info)):
+        days.append(info.logical_date.date().isoformat())
+    return days
 
 bag = DagBag(dag_folder=sys.argv[1])
 dags = {
     dag_id: {
         "catchup": dag.catchup,
+        "paused_at_creation": dag.is_paused_upon_creation,
+        "scheduled": scheduled(dag),
         "max_active_runs": dag.max_active_runs,
         "start_date": dag.start_date.isoformat(),
         "tasks": [task.task_id for task in dag.topological_sort()],
@@ -61,6 +73,9 @@ def test_dags_parse_without_errors_or_connections(tmp_path):
         "MySQL_to_Redshift",
         "MySQL_to_Redshift_row_number",
         "MySQL_to_Redshift_v2",
+        "MySQL_to_Redshift_v2_catchup",  # notebook 09: the scheduler's catch-up
+        "MySQL_to_Redshift_v2_in_order",  # notebook 10: depends_on_past
+        "MySQL_to_Redshift_v2_no_catchup",  # notebook 09: catchup=False beside it
         "MySQL_to_Redshift_v2_one_key",  # the course's single-key v2, kept to show runs clobbering a key
     ]
 
@@ -70,7 +85,7 @@ def test_dags_parse_without_errors_or_connections(tmp_path):
 
     for dag_id in ("MySQL_to_Redshift_v2", "MySQL_to_Redshift_row_number"):
         dag = dags[dag_id]
-        assert (dag["catchup"], dag["max_active_runs"]) == (True, 1)
+        assert (dag["catchup"], dag["max_active_runs"]) == (False, 1)
         assert dag["start_date"] == "2024-01-01T00:00:00+00:00"
         assert dag["keys"][0].startswith("daily/") and dag["keys"][0].endswith("/{{ ds }}.csv")
     assert dags["MySQL_to_Redshift_v2"]["queries"] == [
@@ -109,3 +124,21 @@ def test_the_same_dag_files_serve_the_lab_and_real_aws(tmp_path):
     on_aws = parse_dags(tmp_path / "aws", {**aws, **aws_connections})
     assert on_lab["errors"] == on_aws["errors"] == {}
     assert on_lab["dags"] == on_aws["dags"]
+
+
+def test_the_scheduler_makes_no_run_unasked_and_the_catch_up_one_per_day_of_its_window(tmp_path):
+    """`lab up` leaves the DAGs unpaused (dags_are_paused_at_creation off) with the scheduler on: none of
+    them may start a run by itself. The lessons' catch-up DAGs start paused, and once unpaused make one
+    run per day of their window; catchup=False makes only the latest day, yesterday."""
+    dags = parse_dags(tmp_path)["dags"]
+    unpaused = {dag_id: dag["scheduled"] for dag_id, dag in dags.items() if not dag["paused_at_creation"]}
+    assert unpaused and all(days == [] for days in unpaused.values()), unpaused
+
+    window = ["2024-01-02", "2024-01-03", "2024-01-04"]
+    for dag_id in ("MySQL_to_Redshift_v2_catchup", "MySQL_to_Redshift_v2_in_order"):
+        assert dags[dag_id]["paused_at_creation"] is True
+        assert dags[dag_id]["scheduled"] == window
+    no_catchup = dags["MySQL_to_Redshift_v2_no_catchup"]
+    assert no_catchup["paused_at_creation"] is True
+    yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+    assert no_catchup["scheduled"][0] == yesterday

@@ -1,0 +1,34 @@
+"""Days in date order (notebook 10): `depends_on_past=True` in default_args, as the course sets it.
+
+A task instance with depends_on_past runs only once the same task of the DAG's previous run has succeeded
+(or was skipped). So when one day fails, the next day's same task waits, with no state, until the failed
+day is fixed and cleared; then the days go on in order. The DAG loads days as MySQL_to_Redshift_v2 does
+(daily_upsert.py), over the catch-up lesson's days, and is created paused: nothing runs until the learner
+unpauses it. max_active_runs=1 runs one day at a time, but a failed run is no longer active: the next day's
+run starts, and depends_on_past is what holds its task back.
+
+Airflow 3's backfill checks the same setting: it refuses to run such a DAG backwards, and refuses to skip
+the days that already have runs (reprocess behaviour "none", the UI's default), since a day that depends on
+its past cannot be run around it.
+"""
+
+import pendulum
+from airflow.sdk import DAG, CronDataIntervalTimetable
+
+from daily_upsert import export_and_upsert_day
+from lab_settings import CATCHUP_END_DATE, CATCHUP_START_DATE
+
+# [START in_order]
+with DAG(
+    dag_id="MySQL_to_Redshift_v2_in_order",
+    schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),
+    start_date=pendulum.parse(CATCHUP_START_DATE),
+    end_date=pendulum.parse(CATCHUP_END_DATE),
+    catchup=True,
+    max_active_runs=1,
+    default_args={"depends_on_past": True},
+    is_paused_upon_creation=True,
+    tags=["course", "backfill", "depends_on_past"],
+) as dag:
+    export_and_upsert_day()
+# [END in_order]
