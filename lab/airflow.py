@@ -396,8 +396,13 @@ class Client:
                 return listed
 
     def delete_runs(self, dag_id: str) -> int:
-        """Delete every run of ``dag_id``; returns how many. Airflow refuses to delete a run that is queued
-        or running (HTTP 409), so such a run is marked failed first."""
+        """Delete every run of ``dag_id``; returns how many. A backfill not yet marked complete is
+        cancelled first (Airflow allows one running backfill per DAG, and marks one complete a moment after
+        its last run ends); a run that is queued or running is marked failed, since Airflow refuses to
+        delete it (HTTP 409)."""
+        for backfill in self.request("GET", f"/backfills?dag_id={quote(dag_id)}")["backfills"]:
+            if backfill["completed_at"] is None:
+                self.request("PUT", f"/backfills/{backfill['id']}/cancel")
         deleted = 0
         while runs := self.request("GET", f"/dags/{dag_id}/dagRuns?limit=100")["dag_runs"]:
             for run in runs:

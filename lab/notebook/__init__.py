@@ -55,6 +55,7 @@ from lab.notebook.run_checks import (
 )
 from lab.notebook.scheduled import (
     clear_tasks,
+    dag_window,
     forget_runs,
     pause,
     run_for,
@@ -63,7 +64,7 @@ from lab.notebook.scheduled import (
     waits_for,
 )
 from lab.notebook.sides import daily_counts, day_rows, forget_days, per_day, row_count
-from lab.notebook.source_db import change_source, next_day, source, source_days, tick
+from lab.notebook.source_db import change_source, ensure_source_days, next_day, source, source_days, tick
 from lab.notebook.warehouse_db import (
     authorization,
     change_warehouse,
@@ -108,10 +109,12 @@ __all__ = [
     "copy_from_s3",
     "dag_details",
     "dag_tasks",
+    "dag_window",
     "dags",
     "daily_counts",
     "day_rows",
     "days_between",
+    "ensure_source_days",
     "forget_days",
     "forget_runs",
     "grade",

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
+from lab import airflow
 from lab.bilingual import say
 from lab.notebook import airflow_api
 from lab.notebook.dag_runs import task_states, wait_allowance
 from lab.notebook.peers import POLL_SECONDS
 from lab.notebook.progress import logical_day, state_label, watch
+
+
+def dag_window(dag_id: str) -> tuple[date, date]:
+    """The first and last logical dates the DAG's scheduler may run: its start_date and end_date."""
+    details = airflow_api.dag_details(dag_id)
+    return date.fromisoformat(details["start_date"][:10]), date.fromisoformat(details["end_date"][:10])
 
 
 def pause(dag_id: str) -> None:
@@ -77,27 +84,27 @@ def waits_for(dag_id: str, day: date, task_id: str) -> list[str]:
 
 
 def wait_until_waiting(dag_id: str, day: date, task_id: str, timeout: float | None = None) -> dict:
-    """Wait until the run for ``day`` exists, every task of it but ``task_id`` has finished and ``task_id``
-    has no state: it waits. Returns the task states of that run."""
+    """Wait until the run of the day before ``day`` has finished, and in the run for ``day`` every task
+    but ``task_id`` has succeeded while ``task_id`` has no state: it waits. Returns that run's task states."""
     deadline = time.monotonic() + (timeout or wait_allowance(3))
     seen = None
     while True:
-        try:
-            states = task_states(dag_id, run_for(dag_id, day)["dag_run_id"])
-        except LookupError:
-            states = {}
-        if states != seen:
+        runs = {logical_day(run): run for run in airflow_api.airflow_client().runs(dag_id)}
+        before = runs.get(day - timedelta(days=1), {}).get("state")
+        states = task_states(dag_id, runs[day]["dag_run_id"]) if day in runs else {}
+        if (before, states) != seen:
             shown = ", ".join(f"{task}: {state_label(state)}" for task, state in states.items())
             print(f"{day}  {shown or say('실행이 아직 없습니다', 'no run yet')}", flush=True)
-            seen = states
+            seen = (before, states)
         others = [state for task, state in states.items() if task != task_id]
-        if states and states.get(task_id) is None and all(state == "success" for state in others):
+        finished_before = before in airflow.FINISHED_STATES
+        if finished_before and states and states.get(task_id) is None and set(others) == {"success"}:
             return states
         if time.monotonic() > deadline:
             raise TimeoutError(
                 say(
-                    f"{dag_id} {day}: {task_id}가 기다리는 상태가 되지 않았습니다: {states}",
-                    f"{dag_id} {day}: {task_id} did not come to wait: {states}",
+                    f"{dag_id} {day}: {task_id}가 기다리는 상태가 되지 않았습니다: {states}, 전날: {before}",
+                    f"{dag_id} {day}: {task_id} did not come to wait: {states}, the day before: {before}",
                 )
             )
         time.sleep(POLL_SECONDS)

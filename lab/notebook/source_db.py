@@ -59,3 +59,11 @@ def tick(day: date) -> None:
     `lab seed tick --date DAY --rows-per-day N`."""
     volume = source("SELECT COUNT(*) / COUNT(DISTINCT DATE(created_at)) AS n FROM nps")["n"][0]
     commands.lab("seed", "tick", "--date", day.isoformat(), "--rows-per-day", str(round(volume or 0)))
+
+
+def ensure_source_days(days: Sequence[date]) -> None:
+    """Give every day of ``days`` its rows in the source (a day of production, `tick`), where it has none."""
+    have = set(source_days())
+    for day in days:
+        if day not in have:
+            tick(day)
