@@ -20,8 +20,6 @@ def stack_env(tmp_path_factory, mysql_url, postgres_url) -> dict[str, str]:
     env = sandbox.environment(
         f"lab_test_{RUN_ID}_stack", tmp_path_factory.mktemp("lab-state"), mysql_url, postgres_url
     )
-    # No scheduled runs: the test chooses every run (two full refreshes at once would race on one table).
-    env["AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE"] = "False"
     # A secret long enough for Airflow to mask (4-character ones are not), unique to this run: a test
     # looks for it in the logs.
     env["LAB_AWS_SECRET_ACCESS_KEY"] = AWS_SECRET
