@@ -14,8 +14,8 @@ import botocore.exceptions
 import pymysql
 import redshift_connector
 
-from lab.cli import UsageError
 from lab.config import Settings, load_settings
+from lab.errors import UsageError
 
 TIMEOUT_SECONDS = 5
 

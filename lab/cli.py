@@ -6,12 +6,10 @@ import argparse
 import importlib
 import sys
 
+from lab.errors import UsageError
+
 # Each module defines register(subparsers), which adds its subcommands and sets `handler`.
 COMMAND_MODULES = ("lab.selftest", "seed.commands", "lab.stack", "lab.check", "lab.airflow")
-
-
-class UsageError(Exception):
-    """A problem with the user's input or environment, reported as one line without a traceback."""
 
 
 def build_parser() -> argparse.ArgumentParser:

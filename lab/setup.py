@@ -14,8 +14,8 @@ import pymysql
 from psycopg2 import sql
 
 import lab_settings
-from lab.cli import UsageError
 from lab.config import Settings, redact
+from lab.errors import UsageError
 from seed import commands as seed_commands
 from seed import warehouse
 

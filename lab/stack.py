@@ -28,8 +28,8 @@ from urllib.parse import urlsplit
 import psutil
 
 from lab import processes, setup
-from lab.cli import UsageError
 from lab.config import LOOPBACK, REPO_ROOT, STATE_DIR, Settings, load_settings, redact
+from lab.errors import UsageError
 
 RUN_DIR = STATE_DIR / "run"
 LOG_DIR = STATE_DIR / "logs"

@@ -8,8 +8,8 @@ from datetime import date
 import pymysql
 
 import lab_settings
-from lab.cli import UsageError
 from lab.config import Settings, load_settings
+from lab.errors import UsageError
 from seed import changes, nps, source, warehouse
 
 DEFAULT_DAYS = 30

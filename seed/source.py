@@ -9,8 +9,8 @@ from datetime import date
 import pymysql
 from tqdm import tqdm
 
-from lab.cli import UsageError
 from lab.config import DatabaseUrl, redact
+from lab.errors import UsageError
 from seed import rows
 
 # Rows per INSERT statement: big enough that MySQL parses few statements, small enough to stay far

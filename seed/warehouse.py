@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import psycopg2
 
-from lab.cli import UsageError
 from lab.config import Settings, redact
+from lab.errors import UsageError
 from lab_settings import ANALYTICS_GROUP, ANALYTICS_SCHEMA
 
 # The course's DDL for the full-refresh and upsert DAGs.

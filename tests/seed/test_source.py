@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from lab.cli import UsageError
+from lab.errors import UsageError
 from seed import changes, nps, source
 
 START = date(2024, 1, 1)
