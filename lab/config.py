@@ -2,7 +2,8 @@
 
 Tests, the `lab` CLI, notebooks and docker-compose read it; the DAGs read only the names
 (``lab_settings``, next to the DAGs) and the Airflow connections this module renders as
-``AIRFLOW_CONN_*`` variables.
+``AIRFLOW_CONN_*`` variables. Database addresses are the emulator's own type
+(emulators/redshift/database_url.py).
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote, unquote, urlsplit
 
 import lab_settings
+
+# The lab gives its servers' addresses as the emulator does; the rest of the lab takes both from here.
+from emulators.redshift.database_url import DatabaseUrl as DatabaseUrl
+from emulators.redshift.database_url import redact as redact
 
 if TYPE_CHECKING:
     import botocore.config
@@ -28,49 +32,6 @@ STATE_DIR = Path(os.environ.get("LAB_STATE_DIR", REPO_ROOT / ".lab"))
 LOOPBACK = "127.0.0.1"
 LOOPBACK_ADDRESSES = (LOOPBACK, "::1")  # IPv4 and IPv6: what only this machine reaches
 RUNTIMES = ("native", "compose")
-
-
-@dataclass(frozen=True)
-class DatabaseUrl:
-    """A parsed ``scheme://user:password@host:port/database`` URL."""
-
-    scheme: str
-    user: str
-    password: str
-    host: str
-    port: int
-    database: str
-
-    @classmethod
-    def parse(cls, url: str, default_port: int) -> DatabaseUrl:
-        parts = urlsplit(url)
-        if not parts.hostname:
-            raise ValueError(f"not a database URL (no host): {redact(url)}")
-        return cls(
-            scheme=parts.scheme,
-            user=unquote(parts.username or ""),
-            password=unquote(parts.password or ""),
-            host=parts.hostname,
-            port=parts.port or default_port,
-            database=parts.path.lstrip("/"),
-        )
-
-    def with_database(self, database: str) -> DatabaseUrl:
-        return DatabaseUrl(self.scheme, self.user, self.password, self.host, self.port, database)
-
-    def __str__(self) -> str:
-        login = quote(self.user, safe="")
-        if self.password:
-            login += ":" + quote(self.password, safe="")
-        return f"{self.scheme}://{login}@{self.host}:{self.port}/{self.database}"
-
-
-def redact(url: str) -> str:
-    """The URL with its password replaced, fit for a log line or an error message."""
-    parts = urlsplit(url)
-    if not parts.password:
-        return url
-    return url.replace(f":{parts.password}@", ":***@", 1)
 
 
 @dataclass(frozen=True)

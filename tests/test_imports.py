@@ -1,6 +1,6 @@
-"""The product's imports run downward: the lab's ground floor imports only itself, the seeders only that
-floor, and no module of lab or seed reaches back to one that imports it (no circle), counting the imports
-made inside functions too.
+"""The product's imports run downward: the emulator imports nothing of the lab, the lab's ground floor
+imports only itself, the seeders only that floor, and no module of lab or seed reaches back to one that
+imports it (no circle), counting the imports made inside functions too.
 
 The ground floor is what every part of the lab needs: configuration (lab.config, and lab_settings beside
 the DAGs), its one user-facing error (lab.errors), process control (lab.processes) and the two languages
@@ -81,6 +81,16 @@ def test_no_module_imports_one_that_imports_it():
         visit(name, [name])
     shortest = sorted(circles, key=len)[:3]
     assert not circles, f"import circles, e.g.: {[' -> '.join(circle) for circle in shortest]}"
+
+
+def test_the_emulator_stands_alone():
+    """`redshift-emulator` runs without the lab: nothing under emulators/ imports lab, seed or the DAGs."""
+    lab_side = set(modules())
+    reaching = {
+        module_name(path): sorted(imports_of(path, lab_side | {"lab", "seed"}))
+        for path in (REPO_ROOT / "emulators").rglob("*.py")
+    }
+    assert not any(reaching.values()), f"emulator modules importing the lab: {reaching}"
 
 
 def test_the_checks_see_a_circle_and_an_upward_import(tmp_path):

@@ -13,8 +13,8 @@ import os
 import sys
 
 from emulators.redshift import limits
+from emulators.redshift.database_url import DatabaseUrl, redact
 from emulators.redshift.server import ServerConfig, serve
-from lab.config import DatabaseUrl, redact
 
 
 def parse_args(

@@ -10,9 +10,9 @@ import weakref
 from dataclasses import dataclass
 
 from emulators.redshift import limits, unload_cleanup
+from emulators.redshift.database_url import DatabaseUrl
 from emulators.redshift.session import Session
 from emulators.redshift.system_tables import SystemTables
-from lab.config import DatabaseUrl
 
 log = logging.getLogger(__name__)
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from emulators.redshift import limits, messages, statement_cache, unload_cleanup
 from emulators.redshift.conversion import Column, columns_sql, load_columns, needs_row_conversion
+from emulators.redshift.database_url import DatabaseUrl
 from emulators.redshift.errors import RedshiftError
 from emulators.redshift.functions import EXPLAINED_SQLSTATES, SEARCH_PATH_TAIL, explained_error
 from emulators.redshift.long_rewrites import LongRewrites
@@ -32,7 +33,6 @@ from emulators.redshift.messages import Backend, Frontend
 from emulators.redshift.plan import CopyFromS3, LoadErrorRow, Rewritten, UnloadToS3
 from emulators.redshift.rewrite import mask_secrets
 from emulators.redshift.system_tables import LoadContext, SystemTables, next_query_id
-from lab.config import DatabaseUrl
 
 log = logging.getLogger(__name__)
 

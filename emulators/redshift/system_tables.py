@@ -30,9 +30,9 @@ from datetime import datetime, timedelta
 import psycopg
 
 from emulators.redshift.conversion import printable
+from emulators.redshift.database_url import DatabaseUrl
 from emulators.redshift.functions import FUNCTION_SCHEMA, install_library, library_installed
 from emulators.redshift.plan import LoadErrorRow
-from lab.config import DatabaseUrl
 
 log = logging.getLogger(__name__)
 
