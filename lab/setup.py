@@ -233,7 +233,9 @@ def delete_airflow_runs(client) -> int:
         details = client.request("GET", f"/dags/{dag_id}/details")
         if details["is_paused_upon_creation"] and not details["is_paused"]:
             client.set_paused(dag_id, True)
-        deleted += client.delete_runs(dag_id)
+        if deleted_here := client.delete_runs(dag_id):
+            client.reparse(dag_id)  # so that an unpaused catch-up starts its window again
+        deleted += deleted_here
     return deleted
 
 

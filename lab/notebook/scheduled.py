@@ -29,17 +29,15 @@ def pause(dag_id: str) -> None:
 def forget_runs(dag_id: str, timeout: float = 60) -> None:
     """Pause the DAG, delete its runs, and have Airflow parse its file again: a lesson starts from a DAG
     the scheduler has not touched. The scheduler's next run is worked out when the file is parsed, from
-    the runs there are; without a new parse it would go on after the deleted ones (the UI's "Reparse
-    Dag" button asks for the same, REST PUT /parseDagFile/{file_token})."""
+    the runs there are; without a new parse it would go on after the deleted ones (Client.reparse)."""
     client = airflow_api.airflow_client()
     client.wait_for_dag(dag_id)
     pause(dag_id)
     deleted = client.delete_runs(dag_id)
     print(say(f"{dag_id}: 실행 {deleted}개를 지웠습니다.", f"{dag_id}: {deleted} runs deleted"), flush=True)
-    details = client.request("GET", f"/dags/{dag_id}/details")
-    client.request("PUT", f"/parseDagFile/{details['file_token']}")
+    parsed_before = client.reparse(dag_id)
     deadline = time.monotonic() + timeout
-    while client.request("GET", f"/dags/{dag_id}/details")["last_parsed_time"] == details["last_parsed_time"]:
+    while client.request("GET", f"/dags/{dag_id}/details")["last_parsed_time"] == parsed_before:
         if time.monotonic() > deadline:
             raise TimeoutError(
                 say(
