@@ -1,0 +1,1 @@
+s3_key = "daily/nps/{{ ds }}.csv"
