@@ -1,0 +1,73 @@
+"""Built-ins that no user can shadow: Redshift's functions win over any function of the same name in public
+or in a learner's own schema, and unqualified CREATEs still land in the learner's schema or public.
+
+On Redshift a built-in runs before a UDF of the same name and arguments: "Amazon Redshift searches the
+pg_catalog schema first by default" (udf-naming-udfs.html); pg_catalog is searched before the path's
+schemas unless the path names it (r_search_path.html). The emulator leaves pg_catalog off the path it
+appends (functions.SEARCH_PATH_TAIL), so PostgreSQL searches pg_catalog first in the same way: its
+functions, operators (a user's `public.=` never answers for `1 = 1`), types and tables win for every user.
+
+The emulator's own Redshift functions live in FUNCTION_SCHEMA, after the learner's schemas: first on the
+path, it would receive every unqualified CREATE TABLE, VIEW, FUNCTION, CTAS and SELECT INTO (PostgreSQL
+creates in the first schema of the path). So the rewriting qualifies each call of one of their names here:
+`len(x)` becomes `redshift_emulator.len(x)`. A name PostgreSQL has too (LEFT, ROUND, AVG, SUM ...) would
+then lose PostgreSQL's forms of it; the library carries a pass-through for each pg_catalog form it does not
+replace (sql/pass_through.sql), so a qualified call resolves among exactly the forms the unqualified call
+did: `left('abc', 2)` is PostgreSQL's LEFT, `left(created_at, 10)` the emulator's.
+
+What is a call: an unqualified name of the library followed by "(", unless the statement names something
+by it (the table of `CREATE TABLE len (...)`, `INSERT INTO len (...)`, the function of `CREATE FUNCTION
+len(...)` or `DROP FUNCTION len(...)`, a CTE `WITH len (a) AS (...)`, an alias `AS len(a)`).
+Pure functions on tokens, like rewrite.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+from emulators.redshift.functions import FUNCTION_SCHEMA, emulated_signatures
+from emulators.redshift.tokens import QIDENT, WORD, Token, closing_parenthesis
+
+# Every function and aggregate name of the library (its inner _helpers excepted).
+LIBRARY_NAMES = frozenset(emulated_signatures())
+# A word just before a name that the statement defines or refers to as a relation, not calls.
+_BEFORE_A_NAME = frozenset(
+    ("FUNCTION", "PROCEDURE", "AGGREGATE", "ROUTINE", "TABLE", "VIEW", "INTO", "REFERENCES", "COPY", "EXISTS",
+     "TYPE", "DOMAIN", "WITH", "RECURSIVE", "ONLY", "AS", "ANALYZE", "VACUUM", "INHERITS")
+)  # fmt: skip
+# Statements that name functions rather than call them (DROP FUNCTION a(int), b(text); GRANT EXECUTE ON ...).
+_NAMING_STATEMENTS = frozenset(("DROP", "COMMENT", "GRANT", "REVOKE", "SECURITY"))
+_NAMING_ALTERS = frozenset(("FUNCTION", "AGGREGATE", "PROCEDURE", "ROUTINE"))
+_BARE_NAME = re.compile(r'[^\W\d][\w$]*|"[^"]+"')
+
+
+def is_a_name(words: list[Token], k: int) -> bool:
+    """Whether words[k], followed by "(", is what the statement defines or refers to (a table, a function
+    being created or dropped, a CTE, an alias with its columns) rather than a function call."""
+    first = words[0].upper
+    if first in _NAMING_STATEMENTS or (first == "ALTER" and words[1:2] and words[1].upper in _NAMING_ALTERS):
+        return True
+    if k == 0:
+        return False
+    before = words[k - 1]
+    if before.upper in _BEFORE_A_NAME or before.kind == QIDENT or before.text == ")":
+        return True  # after ")" or a quoted name: an alias with its columns, `FROM f(x) len(a)`
+    if before.upper == "ON" and first == "CREATE" and any(word.upper == "INDEX" for word in words[1:k]):
+        return True  # CREATE INDEX ... ON len (a)
+    closing = closing_parenthesis(words, k + 1)
+    following = words[closing + 1 : closing + 3]
+    return [word.upper or word.text for word in following] == ["AS", "("]  # WITH a AS (...), len (x) AS (
+
+
+def qualify_library_calls(words: list[Token], positions: list[int], out: list[str]) -> None:
+    """Prefix FUNCTION_SCHEMA to each call of a library function: ``out`` holds the statement's texts,
+    changed in place (a name another rule put there, SUBSTRING's substr, is qualified too)."""
+    for k in range(len(words) - 1):
+        text = out[positions[k]]
+        if words[k].kind not in (WORD, QIDENT) or out[positions[k + 1]] != "(":
+            continue
+        if not _BARE_NAME.fullmatch(text):
+            continue
+        name = text[1:-1] if text.startswith('"') else text.lower()
+        if name in LIBRARY_NAMES and (k == 0 or words[k - 1].text != ".") and not is_a_name(words, k):
+            out[positions[k]] = f"{FUNCTION_SCHEMA}.{text}"
