@@ -15,7 +15,47 @@ import uuid
 
 import pytest
 
+from emulators.redshift.rewrite import rewrite
 from tests.emulator.wire_helpers import direct, psycopg2_connect
+
+# Redshift SQL -> what PostgreSQL receives: each call of one of the emulator's functions qualified with its
+# schema; what names a table, a function being defined or dropped, a CTE or an alias is left as written.
+E = "redshift_emulator."
+QUALIFIED = [
+    ("SELECT len(x), LEFT(x, 2), upper(x) FROM t", f"SELECT {E}len(x), {E}LEFT(x, 2), upper(x) FROM t"),
+    ('SELECT "len"(x), "LEN"(x)', f'SELECT {E}"len"(x), "LEN"(x)'),
+    ("SELECT avg(a) OVER (PARTITION BY b), sum (c)", f"SELECT {E}avg(a) OVER (PARTITION BY b), {E}sum (c)"),
+    ("SELECT substring(x from 2)", f"SELECT {E}substr(x, 2)"),  # dialect.py's substr, qualified too
+    ("SELECT TOP 3 len(x) FROM t", f"SELECT {E}len(x) FROM t LIMIT 3"),
+    ("SELECT * FROM t JOIN u ON len(t.a) = u.b", f"SELECT * FROM t JOIN u ON {E}len(t.a) = u.b"),
+    ("CREATE VIEW v AS SELECT round(x, 2) FROM t", f"CREATE VIEW v AS SELECT {E}round(x, 2) FROM t"),
+    ("INSERT INTO len (a) SELECT len(b) FROM t", f"INSERT INTO len (a) SELECT {E}len(b) FROM t"),
+]  # fmt: skip
+LEFT_AS_WRITTEN = [
+    "SELECT s.len(x), t.len FROM t",
+    "CREATE TABLE len (a int)",
+    "CREATE TABLE IF NOT EXISTS len (a int)",
+    "COPY len (a) FROM STDIN",
+    "CREATE INDEX ON len (a)",
+    "CREATE FUNCTION len(integer) RETURNS int LANGUAGE sql AS $$ SELECT len('x') $$",
+    # a learner's function named like one of Redshift's: the bare datepart rule leaves its types alone too
+    "CREATE FUNCTION datediff(text, date, date) RETURNS int",
+    "DROP FUNCTION len(integer), left(integer)",
+    "WITH len (a) AS (SELECT 1), b AS (SELECT 2) SELECT * FROM len",
+    "WITH a AS (SELECT 1), len (x) AS (SELECT 2) SELECT 1",
+    "SELECT * FROM generate_series(1, 2) AS len(a)",
+]
+
+
+@pytest.mark.parametrize(("redshift", "postgres"), QUALIFIED, ids=[sql for sql, _ in QUALIFIED])
+def test_calls_of_the_emulators_functions_are_qualified(redshift, postgres):
+    assert rewrite(redshift).sql == postgres
+
+
+@pytest.mark.parametrize("sql", LEFT_AS_WRITTEN)
+def test_names_that_are_not_calls_are_left_as_written(sql):
+    assert rewrite(sql).sql == sql
+
 
 # What another user puts in public, each shadowing a built-in of the same name and arguments.
 HIJACKS = """
