@@ -17,19 +17,23 @@ did: `left('abc', 2)` is PostgreSQL's LEFT, `left(created_at, 10)` the emulator'
 
 What is a call: an unqualified name of the library followed by "(", unless the statement names something
 by it (the table of `CREATE TABLE len (...)`, `INSERT INTO len (...)`, the function of `CREATE FUNCTION
-len(...)` or `DROP FUNCTION len(...)`, a CTE `WITH len (a) AS (...)`, an alias `AS len(a)`).
-Pure functions on tokens, like rewrite.py.
+len(...)` or `DROP FUNCTION len(...)`, a CTE `WITH len (a) AS (...)`, an alias `AS len(a)`). The system
+tables and views of FUNCTION_SCHEMA (STL_LOAD_ERRORS, PG_TABLE_DEF, SVV_TABLE_INFO ...), which Redshift keeps
+in pg_catalog, are qualified the same way where a FROM or JOIN reads them, unless a CTE of the statement has
+the name. Pure functions on tokens, like rewrite.py.
 """
 
 from __future__ import annotations
 
 import re
 
+from emulators.redshift.catalog_queries import SYSTEM_VIEWS
 from emulators.redshift.functions import FUNCTION_SCHEMA, emulated_signatures
 from emulators.redshift.tokens import QIDENT, WORD, Token, closing_parenthesis
 
 # Every function and aggregate name of the library (its inner _helpers excepted).
 LIBRARY_NAMES = frozenset(emulated_signatures())
+LIBRARY_RELATIONS = frozenset(view.lower() for view in SYSTEM_VIEWS)
 # A word just before a name that the statement defines or refers to as a relation, not calls.
 _BEFORE_A_NAME = frozenset(
     ("FUNCTION", "PROCEDURE", "AGGREGATE", "ROUTINE", "TABLE", "VIEW", "INTO", "REFERENCES", "COPY", "EXISTS",
@@ -38,6 +42,10 @@ _BEFORE_A_NAME = frozenset(
 # Statements that name functions rather than call them (DROP FUNCTION a(int), b(text); GRANT EXECUTE ON ...).
 _NAMING_STATEMENTS = frozenset(("DROP", "COMMENT", "GRANT", "REVOKE", "SECURITY"))
 _NAMING_ALTERS = frozenset(("FUNCTION", "AGGREGATE", "PROCEDURE", "ROUTINE"))
+# The keywords that start a clause: the first before a comma tells whether it separates a FROM list's items.
+_CLAUSES = frozenset(
+    ("SELECT", "FROM", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "ON", "USING", "VALUES", "SET")
+)
 _BARE_NAME = re.compile(r'[^\W\d][\w$]*|"[^"]+"')
 
 
@@ -71,3 +79,42 @@ def qualify_library_calls(words: list[Token], positions: list[int], out: list[st
         name = text[1:-1] if text.startswith('"') else text.lower()
         if name in LIBRARY_NAMES and (k == 0 or words[k - 1].text != ".") and not is_a_name(words, k):
             out[positions[k]] = f"{FUNCTION_SCHEMA}.{text}"
+
+
+def qualify_library_relations(words: list[Token], positions: list[int], out: list[str]) -> None:
+    """Prefix FUNCTION_SCHEMA to each system table or view a FROM or JOIN (or a comma of a FROM list)
+    reads unqualified, unless a CTE of the statement has that name (``WITH stl_query AS (...)``)."""
+    for k in range(1, len(words)):
+        word = words[k]
+        if word.kind != WORD or word.text.lower() not in LIBRARY_RELATIONS or out[positions[k]] != word.text:
+            continue
+        if words[k - 1].text == "." or (k + 1 < len(words) and words[k + 1].text in (".", "(")):
+            continue
+        if _reads_from(words, k) and not _is_a_cte(words, word.text.lower()):
+            out[positions[k]] = f"{FUNCTION_SCHEMA}.{word.text}"
+
+
+def _reads_from(words: list[Token], k: int) -> bool:
+    """Whether words[k] stands where a FROM list or a JOIN names a relation."""
+    if words[k - 1].upper in ("FROM", "JOIN"):
+        return True
+    if words[k - 1].text != ",":
+        return False
+    depth = 0
+    for j in range(k - 2, -1, -1):
+        depth += (words[j].text == ")") - (words[j].text == "(")
+        if depth < 0:
+            return False
+        if depth == 0 and words[j].upper in _CLAUSES:
+            return words[j].upper in ("FROM", "ON", "USING")  # a JOIN's condition ends at the comma
+    return False
+
+
+def _is_a_cte(words: list[Token], name: str) -> bool:
+    return any(
+        word.kind == WORD
+        and word.text.lower() == name
+        and words[j + 1 : j + 2]
+        and words[j + 1].upper in ("AS", "(")
+        for j, word in enumerate(words[:-1])
+    )

@@ -24,7 +24,12 @@ from __future__ import annotations
 
 import re
 
-from emulators.redshift.builtins import LIBRARY_NAMES, qualify_library_calls
+from emulators.redshift.builtins import (
+    LIBRARY_NAMES,
+    LIBRARY_RELATIONS,
+    qualify_library_calls,
+    qualify_library_relations,
+)
 from emulators.redshift.catalog_queries import TRIGGER_WORDS as CATALOG_TRIGGER_WORDS
 from emulators.redshift.copy_options import copy_from_stdin_sql, copy_to_stdout_sql, parse_copy, parse_unload
 from emulators.redshift.dialect import Statement, rewrite_expressions, rewrite_search_path, show_command_sql
@@ -61,7 +66,7 @@ _MAY_NEED_REWRITING = (
     # catalog_queries.py
     *CATALOG_TRIGGER_WORDS,
     # builtins.py
-    *sorted(LIBRARY_NAMES),
+    *sorted(LIBRARY_NAMES), *sorted(LIBRARY_RELATIONS),
 )  # fmt: skip
 _SYSTEM_TABLES = ("stl_load_errors", "sys_query_history", "stl_query", "sys_load_error_detail")
 _SECRET_WORDS = re.compile(r"credentials|access_key|session_token|password|token=", re.IGNORECASE)
@@ -186,6 +191,7 @@ def _rewrite_plain(tokens: list[Token]) -> str:
     else:
         rewrite_expressions(statement)
         qualify_library_calls(statement.words, statement.positions, out)
+        qualify_library_relations(statement.words, statement.positions, out)
     return "".join(out)
 
 

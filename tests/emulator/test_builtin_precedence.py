@@ -30,6 +30,11 @@ QUALIFIED = [
     ("SELECT * FROM t JOIN u ON len(t.a) = u.b", f"SELECT * FROM t JOIN u ON {E}len(t.a) = u.b"),
     ("CREATE VIEW v AS SELECT round(x, 2) FROM t", f"CREATE VIEW v AS SELECT {E}round(x, 2) FROM t"),
     ("INSERT INTO len (a) SELECT len(b) FROM t", f"INSERT INTO len (a) SELECT {E}len(b) FROM t"),
+    # the system tables and views, where FROM or JOIN reads them
+    ("SELECT * FROM stl_load_errors", f"SELECT * FROM {E}stl_load_errors"),
+    ("SELECT 1 FROM t JOIN stl_query ON 1 = 1, x", f"SELECT 1 FROM t JOIN {E}stl_query ON 1 = 1, x"),
+    ("SELECT 1 FROM t JOIN u ON true, svv_columns", f"SELECT 1 FROM t JOIN u ON true, {E}svv_columns"),
+    ("SELECT * FROM pg_catalog.pg_table_def", f"SELECT * FROM {E}pg_table_def"),  # catalog_queries.py
 ]  # fmt: skip
 LEFT_AS_WRITTEN = [
     "SELECT s.len(x), t.len FROM t",
@@ -44,6 +49,9 @@ LEFT_AS_WRITTEN = [
     "WITH len (a) AS (SELECT 1), b AS (SELECT 2) SELECT * FROM len",
     "WITH a AS (SELECT 1), len (x) AS (SELECT 2) SELECT 1",
     "SELECT * FROM generate_series(1, 2) AS len(a)",
+    "WITH stl_query AS (SELECT 1) SELECT * FROM stl_query",
+    "CREATE TABLE stl_query (a int)",
+    "SELECT a, stl_query FROM t",
 ]
 
 
@@ -71,6 +79,7 @@ CREATE AGGREGATE public.avg(integer) (SFUNC = int4larger, STYPE = integer);
 CREATE AGGREGATE public.sum(numeric) (SFUNC = numeric_larger, STYPE = numeric);
 CREATE FUNCTION public.never(integer, integer) RETURNS boolean LANGUAGE sql AS $$ SELECT false $$;
 CREATE OPERATOR public.= (LEFTARG = integer, RIGHTARG = integer, FUNCTION = public.never);
+CREATE VIEW public.stl_query AS SELECT 'hijacked'::text AS querytxt;
 """
 
 
@@ -131,6 +140,7 @@ BUILT_INS = [
     ("SELECT avg(x) FROM (VALUES (10), (9), (3)) AS v(x)", 7),  # the emulator's: a truncated BIGINT
     ("SELECT sum(x) FROM (VALUES (1.5), (2.25)) AS v(x)", 3.75),  # pg_catalog's sum(numeric)
     ("SELECT 1 = 1", True),  # pg_catalog's operator
+    ("SELECT count(*) FROM stl_query WHERE querytxt = 'hijacked'", 0),  # the emulator's system view
 ]
 
 
