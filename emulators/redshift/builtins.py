@@ -29,7 +29,7 @@ import re
 
 from emulators.redshift.catalog_queries import SYSTEM_VIEWS
 from emulators.redshift.functions import FUNCTION_SCHEMA, emulated_signatures
-from emulators.redshift.tokens import QIDENT, WORD, Token, closing_parenthesis
+from emulators.redshift.tokens import QIDENT, WORD, Token
 
 # Every function and aggregate name of the library (its inner _helpers excepted).
 LIBRARY_NAMES = frozenset(emulated_signatures())
@@ -49,9 +49,10 @@ _CLAUSES = frozenset(
 _BARE_NAME = re.compile(r'[^\W\d][\w$]*|"[^"]+"')
 
 
-def is_a_name(words: list[Token], k: int) -> bool:
+def is_a_name(words: list[Token], k: int, closings: dict[int, int] | None = None) -> bool:
     """Whether words[k], followed by "(", is what the statement defines or refers to (a table, a function
-    being created or dropped, a CTE, an alias with its columns) rather than a function call."""
+    being created or dropped, an alias with its columns; a CTE too when given the statement's ``closings``)
+    rather than a function call."""
     first = words[0].upper
     if first in _NAMING_STATEMENTS or (first == "ALTER" and words[1:2] and words[1].upper in _NAMING_ALTERS):
         return True
@@ -60,16 +61,15 @@ def is_a_name(words: list[Token], k: int) -> bool:
     before = words[k - 1]
     if before.upper in _BEFORE_A_NAME or before.kind == QIDENT or before.text == ")":
         return True  # after ")" or a quoted name: an alias with its columns, `FROM f(x) len(a)`
-    if before.upper == "ON" and first == "CREATE" and any(word.upper == "INDEX" for word in words[1:k]):
-        return True  # CREATE INDEX ... ON len (a)
-    closing = closing_parenthesis(words, k + 1)
-    following = words[closing + 1 : closing + 3]
-    return [word.upper or word.text for word in following] == ["AS", "("]  # WITH a AS (...), len (x) AS (
+    if before.upper == "ON" and first == "CREATE" and "INDEX" in (words[1].upper, words[2].upper):
+        return True  # CREATE [UNIQUE] INDEX ... ON len (a)
+    return closings is not None and _starts_a_cte(words, k, closings)  # WITH a AS (...), len (x) AS (...)
 
 
 def qualify_library_calls(words: list[Token], positions: list[int], out: list[str]) -> None:
     """Prefix FUNCTION_SCHEMA to each call of a library function: ``out`` holds the statement's texts,
     changed in place (a name another rule put there, SUBSTRING's substr, is qualified too)."""
+    closings = None
     for k in range(len(words) - 1):
         text = out[positions[k]]
         if words[k].kind not in (WORD, QIDENT) or out[positions[k + 1]] != "(":
@@ -77,44 +77,73 @@ def qualify_library_calls(words: list[Token], positions: list[int], out: list[st
         if not _BARE_NAME.fullmatch(text):
             continue
         name = text[1:-1] if text.startswith('"') else text.lower()
-        if name in LIBRARY_NAMES and (k == 0 or words[k - 1].text != ".") and not is_a_name(words, k):
+        if name not in LIBRARY_NAMES or (k > 0 and words[k - 1].text == "."):
+            continue
+        closings = _closings(words) if closings is None else closings
+        if not is_a_name(words, k, closings):
             out[positions[k]] = f"{FUNCTION_SCHEMA}.{text}"
 
 
 def qualify_library_relations(words: list[Token], positions: list[int], out: list[str]) -> None:
     """Prefix FUNCTION_SCHEMA to each system table or view a FROM or JOIN (or a comma of a FROM list)
     reads unqualified, unless a CTE of the statement has that name (``WITH stl_query AS (...)``)."""
+    clauses = ctes = None
     for k in range(1, len(words)):
         word = words[k]
         if word.kind != WORD or word.text.lower() not in LIBRARY_RELATIONS or out[positions[k]] != word.text:
             continue
         if words[k - 1].text == "." or (k + 1 < len(words) and words[k + 1].text in (".", "(")):
             continue
-        if _reads_from(words, k) and not _is_a_cte(words, word.text.lower()):
+        if clauses is None:
+            closings = _closings(words)
+            clauses = _clauses(words)
+            ctes = {
+                w.text.lower()
+                for j, w in enumerate(words)
+                if w.kind == WORD and _starts_a_cte(words, j, closings)
+            }
+        after_comma = words[k - 1].text == "," and clauses[k - 1] in (
+            "FROM",
+            "ON",
+            "USING",
+        )  # a JOIN's ON ends there
+        if (words[k - 1].upper in ("FROM", "JOIN") or after_comma) and word.text.lower() not in ctes:
             out[positions[k]] = f"{FUNCTION_SCHEMA}.{word.text}"
 
 
-def _reads_from(words: list[Token], k: int) -> bool:
-    """Whether words[k] stands where a FROM list or a JOIN names a relation."""
-    if words[k - 1].upper in ("FROM", "JOIN"):
-        return True
-    if words[k - 1].text != ",":
+def _starts_a_cte(words: list[Token], k: int, closings: dict[int, int]) -> bool:
+    """Whether words[k] is the name of a CTE: `name [(columns)] AS [[NOT] MATERIALIZED] (`, after WITH,
+    RECURSIVE or a comma."""
+    if k == 0 or (words[k - 1].upper not in ("WITH", "RECURSIVE") and words[k - 1].text != ","):
         return False
-    depth = 0
-    for j in range(k - 2, -1, -1):
-        depth += (words[j].text == ")") - (words[j].text == "(")
-        if depth < 0:
-            return False
-        if depth == 0 and words[j].upper in _CLAUSES:
-            return words[j].upper in ("FROM", "ON", "USING")  # a JOIN's condition ends at the comma
-    return False
+    j = closings.get(k + 1, len(words)) + 1 if k + 1 < len(words) and words[k + 1].text == "(" else k + 1
+    following = [word.upper or word.text for word in words[j : j + 4]]
+    return following[:1] == ["AS"] and "(" in following[1:] and following[1] in ("(", "NOT", "MATERIALIZED")
 
 
-def _is_a_cte(words: list[Token], name: str) -> bool:
-    return any(
-        word.kind == WORD
-        and word.text.lower() == name
-        and words[j + 1 : j + 2]
-        and words[j + 1].upper in ("AS", "(")
-        for j, word in enumerate(words[:-1])
-    )
+def _closings(words: list[Token]) -> dict[int, int]:
+    """Where each "(" of the statement is closed, in one pass (an unclosed one is left out)."""
+    opened: list[int] = []
+    closings: dict[int, int] = {}
+    for j, word in enumerate(words):
+        if word.text == "(":
+            opened.append(j)
+        elif word.text == ")" and opened:
+            closings[opened.pop()] = j
+    return closings
+
+
+def _clauses(words: list[Token]) -> list[str]:
+    """The clause keyword each word stands in, at its own depth of parentheses ("" before any)."""
+    outer: list[str] = []
+    current, clauses = "", []
+    for word in words:
+        if word.text == "(":
+            outer.append(current)
+            current = ""
+        elif word.text == ")":
+            current = outer.pop() if outer else ""
+        elif word.upper in _CLAUSES:
+            current = word.upper
+        clauses.append(current)
+    return clauses
