@@ -29,16 +29,17 @@ _REDSHIFT_COLUMNS = {
 }
 # Redshift's system views that the emulator keeps in its own schema (sql/*.sql): a client may qualify them
 # with pg_catalog, where Redshift has them (dbt-redshift reads pg_catalog.svv_external_columns).
-_SYSTEM_VIEWS = frozenset(
+SYSTEM_VIEWS = frozenset(
     ("SVV_EXTERNAL_COLUMNS", "SVV_EXTERNAL_TABLES", "SVV_EXTERNAL_SCHEMAS", "SVV_TABLE_INFO", "SVV_COLUMNS",
-     "PG_TABLE_DEF", "PG_CLASS_INFO", "STV_RECENTS", "STL_LOAD_ERRORS", "SYS_QUERY_HISTORY", "STL_QUERY")
+     "PG_TABLE_DEF", "PG_CLASS_INFO", "STV_RECENTS", "STL_LOAD_ERRORS", "SYS_QUERY_HISTORY", "STL_QUERY",
+     "SYS_LOAD_ERROR_DETAIL")
 )  # fmt: skip
 # Lower-case words whose presence sends a statement through these rules (rewrite.py's fast path).
 TRIGGER_WORDS = (
     *(column for _, columns in _REDSHIFT_COLUMNS.values() for column in columns),
     "svv_external",
     "pg_get_late_binding_view_cols",
-    *(f"pg_catalog.{view.lower()}" for view in _SYSTEM_VIEWS),
+    *(f"pg_catalog.{view.lower()}" for view in SYSTEM_VIEWS),
     "where 1",
     "information_schema",
 )
@@ -88,7 +89,7 @@ def _redshift_catalog_relations(
 ) -> None:
     for k, word in enumerate(words):
         qualified = _word(words, k - 1).text == "." and _word(words, k - 2).upper == "PG_CATALOG"
-        if word.upper in _SYSTEM_VIEWS and qualified:
+        if word.upper in SYSTEM_VIEWS and qualified:
             out[positions[k - 2]] = FUNCTION_SCHEMA
             continue
         relation = _REDSHIFT_COLUMNS.get(word.upper) if word.kind == WORD else None

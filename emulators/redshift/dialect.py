@@ -1,17 +1,18 @@
 """Redshift syntax PostgreSQL lacks, where a function in FUNCTION_SCHEMA cannot help: token rewrites.
 
 The emulator's SQL functions (functions.py) give DATEADD, NVL2, MEDIAN ... their Redshift meaning from a
-schema searched before pg_catalog. Left for this module: keywords (TOP, APPROXIMATE), a datepart written
-as a bare word, LISTAGG's WITHIN GROUP, SUBSTRING's FROM ... FOR, the SHOW commands, and the search_path,
-which must keep FUNCTION_SCHEMA whatever a learner sets. Each rule names its Redshift reference page
-(https://docs.aws.amazon.com/redshift/latest/dg/<page>). Literals, comments and quoted identifiers are
-never changed; what cannot be rewritten is refused by name.
+schema of their own, each call qualified with it (builtins.py). Left for this module: keywords (TOP,
+APPROXIMATE), a datepart written as a bare word, LISTAGG's WITHIN GROUP, SUBSTRING's FROM ... FOR, the SHOW
+commands, and the search_path, which must keep FUNCTION_SCHEMA whatever a learner sets. Each rule names its
+Redshift reference page (https://docs.aws.amazon.com/redshift/latest/dg/<page>). Literals, comments and
+quoted identifiers are never changed; what cannot be rewritten is refused by name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from emulators.redshift.builtins import is_a_name
 from emulators.redshift.catalog_queries import rewrite_catalog_reads
 from emulators.redshift.dateparts import canonical_datepart
 from emulators.redshift.errors import RedshiftError
@@ -99,13 +100,13 @@ def rewrite_expressions(statement: Statement) -> None:
     # Right to left: a construct inside another is rewritten first, and the outer one carries its new text.
     for k in range(len(words) - 1, -1, -1):
         rule = _EXPRESSION_RULES.get(words[k].upper)
-        if rule is not None and (k == 0 or words[k - 1].text != "."):
+        if rule is not None and (k == 0 or words[k - 1].text != ".") and not is_a_name(words, k):
             rule(statement, k)
 
 
 def rewrite_search_path(statement: Statement) -> None:
     """`SET [SESSION | LOCAL] search_path {TO | =} ... | DEFAULT` and `RESET search_path` keep
-    FUNCTION_SCHEMA and pg_catalog after the learner's schemas (r_search_path.html, r_SET.html)."""
+    FUNCTION_SCHEMA after the learner's schemas (r_search_path.html, r_SET.html)."""
     words, out, positions = statement.words, statement.out, statement.positions
     if _keywords(words) == ["RESET", "SEARCH_PATH"]:
         out[positions[0]] = "SET"

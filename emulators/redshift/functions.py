@@ -2,11 +2,13 @@
 own in each warehouse database, and what the client is told when it calls one that is not there.
 
 The library (sql/*.sql, one file per family, each definition citing its Redshift reference page, plus the
-overloads written below) lives in FUNCTION_SCHEMA, which every session searches after its own schemas and
-before pg_catalog (session.py): a name there wins over PostgreSQL's of the same signature (date_part, avg
-of an integer) and adds signatures PostgreSQL lacks (left of a timestamp), while a learner's unqualified
-CREATE TABLE still lands in the learner's schema. The orafce extension gives PostgreSQL Oracle's functions
-the same way.
+overloads written below) lives in FUNCTION_SCHEMA, which every session searches after its own schemas
+(session.py), so that a learner's unqualified CREATE TABLE still lands in the learner's schema; pg_catalog
+is left off that path, so PostgreSQL searches it first, as Redshift does. Calls of the library's names are
+qualified by the rewriting (builtins.py), so that no user's function of the same name answers in their
+place: a name there wins over PostgreSQL's of the same signature (date_part, avg of an integer) and adds
+signatures PostgreSQL lacks (left of a timestamp), and sql/pass_through.sql keeps PostgreSQL's other forms.
+The orafce extension gives PostgreSQL Oracle's functions the same way.
 
 The bookkeeping connection (system_tables.py) installs the library once per database and emulator process,
 before any client statement runs there; a changed library (another library_version()) replaces the old one.
@@ -28,12 +30,13 @@ from emulators.redshift.errors import RedshiftError
 
 FUNCTION_SCHEMA = "redshift_emulator"
 # What the emulator appends to every search path, the client's own or one it sets (SET search_path): after
-# the learner's schemas, so that unqualified CREATE TABLE never lands in FUNCTION_SCHEMA, and before an
-# explicit pg_catalog, so that FUNCTION_SCHEMA's functions win over PostgreSQL's of the same signature.
-SEARCH_PATH_TAIL = f"{FUNCTION_SCHEMA}, pg_catalog"
+# the learner's schemas, so that unqualified CREATE TABLE never lands in FUNCTION_SCHEMA (its system tables
+# and views read unqualified). No pg_catalog: PostgreSQL then searches it before the path, as Redshift does
+# (r_search_path.html), so no user's function, operator or type shadows a built-in (builtins.py).
+SEARCH_PATH_TAIL = FUNCTION_SCHEMA
 
 SQL_DIR = Path(__file__).with_name("sql")
-# In this order: each file uses only what the files before it define.
+# In this order: each file uses only what the files before it define; pass_through.sql reads them all.
 LIBRARY_FILES = (
     "dates.sql", "strings.sql", "numbers.sql", "conditionals.sql", "catalog.sql", "table_attributes.sql"
 )  # fmt: skip
@@ -112,6 +115,7 @@ def library_sql() -> str:
     parts += [(SQL_DIR / name).read_text() for name in LIBRARY_FILES]
     parts.append(_implicit_text_sql())
     parts.append(_decode_sql())
+    parts.append((SQL_DIR / "pass_through.sql").read_text())
     return "\n".join(parts)
 
 

@@ -10,6 +10,8 @@ Pure functions: no I/O, no state. What changes:
   storage, not results. What they declared goes along in a comment, for the catalog
   (table_attributes.py). IDENTITY(seed, step), GETDATE() and SYSDATE get their PostgreSQL spelling.
 - Redshift syntax PostgreSQL lacks (SELECT TOP, LISTAGG, SHOW TABLES, bare dateparts, ...): dialect.py.
+- Calls of the emulator's Redshift functions are qualified with their schema, so that no user's function of
+  the same name answers in their place (builtins.py).
 - Key constraints stay in the catalog (information_schema lists them, as Redshift's does) but are not
   enforced, as on Redshift (t_Defining_constraints.html): PRIMARY KEY and UNIQUE, in CREATE TABLE and in
   ALTER TABLE ... ADD, become DEFERRABLE INITIALLY DEFERRED, whose check the session keeps from running
@@ -22,6 +24,12 @@ from __future__ import annotations
 
 import re
 
+from emulators.redshift.builtins import (
+    LIBRARY_NAMES,
+    LIBRARY_RELATIONS,
+    qualify_library_calls,
+    qualify_library_relations,
+)
 from emulators.redshift.catalog_queries import TRIGGER_WORDS as CATALOG_TRIGGER_WORDS
 from emulators.redshift.copy_options import copy_from_stdin_sql, copy_to_stdout_sql, parse_copy, parse_unload
 from emulators.redshift.dialect import Statement, rewrite_expressions, rewrite_search_path, show_command_sql
@@ -57,6 +65,8 @@ _MAY_NEED_REWRITING = (
     "show", "search_path",
     # catalog_queries.py
     *CATALOG_TRIGGER_WORDS,
+    # builtins.py
+    *sorted(LIBRARY_NAMES), *sorted(LIBRARY_RELATIONS),
 )  # fmt: skip
 _SYSTEM_TABLES = ("stl_load_errors", "sys_query_history", "stl_query", "sys_load_error_detail")
 _SECRET_WORDS = re.compile(r"credentials|access_key|session_token|password|token=", re.IGNORECASE)
@@ -180,6 +190,8 @@ def _rewrite_plain(tokens: list[Token]) -> str:
         rewrite_search_path(statement)
     else:
         rewrite_expressions(statement)
+        qualify_library_calls(statement.words, statement.positions, out)
+        qualify_library_relations(statement.words, statement.positions, out)
     return "".join(out)
 
 

@@ -47,7 +47,7 @@ REDSHIFT_ONLY_PARAMETERS = frozenset(
 REFUSED_SQL = "redshift emulator refused this statement"
 # Run in every client's session before its first ReadyForQuery, in one round trip:
 # 1. The emulator's Redshift functions and system tables (functions.py) on the search path, after the
-#    session's own schemas (the role's and database's defaults kept) and before pg_catalog.
+#    session's own schemas (role and database defaults kept); pg_catalog, left off, goes first (builtins.py).
 # 2. No trigger fires, so neither the re-check of a deferred key (rewrite.py makes every key deferrable) nor
 #    a foreign key's check runs. The keys stay in the catalog, unenforced, as on Redshift
 #    (t_Defining_constraints.html). Superusers only, or a role granted SET ON PARAMETER

@@ -37,8 +37,9 @@ from emulators.redshift.rewrite import rewrite
             " JOIN svv_external_schemas s ON true WHERE 1 AND schema = 'public' AND relname = 'x'",
             'SELECT n.nspname AS "schema", c.relname, c.reldiststyle FROM redshift_emulator._pg_class c'
             " JOIN pg_namespace n ON true WHERE n.nspname !~ '^pg_' AND (n.nspname) = 'public'"
-            ' UNION SELECT s.schemaname AS "schema", t.tablename AS relname, null FROM svv_external_tables t'
-            " JOIN svv_external_schemas s ON true WHERE true AND (s.schemaname) = 'public'"
+            ' UNION SELECT s.schemaname AS "schema", t.tablename AS relname, null'
+            " FROM redshift_emulator.svv_external_tables t"
+            " JOIN redshift_emulator.svv_external_schemas s ON true WHERE true AND (s.schemaname) = 'public'"
             " AND (t.tablename) = 'x'",
         ),
         # psql's listings without a pattern

@@ -44,11 +44,13 @@ NAMES_OR_QUESTION_MARKS = "array_agg(COALESCE(name, '?'))"
         # r_DATEADD_function.html, r_DATEDIFF_function.html, r_DATE_PART_function.html: bare dateparts
         (
             "SELECT DATEADD(day, 1, x), datediff(Week, a, b), DATE_PART(dow, x), pgdate_part(dw, x)",
-            "SELECT DATEADD('day', 1, x), datediff('week', a, b), DATE_PART('dow', x), pgdate_part('dw', x)",
+            "SELECT redshift_emulator.DATEADD('day', 1, x), redshift_emulator.datediff('week', a, b),"
+            " redshift_emulator.DATE_PART('dow', x), pgdate_part('dw', x)",
         ),
         (
             "SELECT dateadd('month', 1, x), s.dateadd(day, 1, x), date_trunc('week', x) FROM t",
-            "SELECT dateadd('month', 1, x), s.dateadd(day, 1, x), date_trunc('week', x) FROM t",
+            "SELECT redshift_emulator.dateadd('month', 1, x), s.dateadd(day, 1, x),"
+            " redshift_emulator.date_trunc('week', x) FROM t",
         ),
         # r_EXTRACT_function.html: Redshift's abbreviations get PostgreSQL's canonical name
         (
@@ -65,16 +67,17 @@ NAMES_OR_QUESTION_MARKS = "array_agg(COALESCE(name, '?'))"
         # r_NVL_function.html
         (
             "SELECT NVL(a, b, 0), nvl2(a, b, c), t.nvl FROM t",
-            "SELECT COALESCE(a, b, 0), nvl2(a, b, c), t.nvl FROM t",
+            "SELECT COALESCE(a, b, 0), redshift_emulator.nvl2(a, b, c), t.nvl FROM t",
         ),
         # r_SUBSTRING.html
         (
             "SELECT SUBSTRING(x FROM 2 FOR 3), substring(x from 2), SUBSTRING(x, 1, 4) FROM t",
-            "SELECT substr(x, 2, 3), substr(x, 2), substr(x, 1, 4) FROM t",
+            "SELECT redshift_emulator.substr(x, 2, 3), redshift_emulator.substr(x, 2),"
+            " redshift_emulator.substr(x, 1, 4) FROM t",
         ),
         (
             "SELECT substring(x from (SELECT min(a) FROM u) for 2) FROM t",
-            "SELECT substr(x, (SELECT min(a) FROM u), 2) FROM t",
+            "SELECT redshift_emulator.substr(x, (SELECT min(a) FROM u), 2) FROM t",
         ),
         ("SELECT substring(x for 3 from 2) FROM t", "SELECT substring(x for 3 from 2) FROM t"),
         # r_LISTAGG.html, with the page's own examples
