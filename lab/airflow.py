@@ -7,8 +7,8 @@
     with airflow.dag_tester() as tester:      # dag.test() in one long-lived process, no scheduler
         tester.run("MySQL_to_Redshift", date(2024, 1, 1))   # -> "success" or "failed"
 
-The DAGs get their connections as AIRFLOW_CONN_* rendered by lab.config, and every LAB_* variable, so
-lab_settings (next to the DAGs) sees the same names as the rest of the lab.
+The DAGs get their connections from Airflow's metadata database (migrate() writes the lab's there), and
+every LAB_* variable, so lab_settings (next to the DAGs) sees the same names as the rest of the lab.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from datetime import time as clock
 from importlib.util import find_spec
@@ -92,6 +92,8 @@ class Airflow:
     home: Path
     env: dict[str, str]
     api_url: str
+    # The lab's connections by id (lab.config.Settings.connection_fields), written by migrate().
+    connections: Mapping[str, dict] = field(default_factory=dict)
 
     def run(self, *args: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess:
         """``airflow ARGS`` in this environment; AirflowError (with its output) if ``check`` and it fails."""
@@ -109,7 +111,24 @@ class Airflow:
         return result
 
     def migrate(self) -> None:
-        self.run("db", "migrate")
+        """`airflow db migrate`, then the lab's connections written into the metadata database, in one
+        process. There Admin → Connections lists them (environment variables it would not) and every
+        component and task reads them. Written again at each start: the lab's settings win over an edit
+        made in the UI, which lasts until then (notebook 01 says so). The connections go in on standard
+        input, never on a command line or in a file."""
+        result = subprocess.run(
+            [str(processes.VENV_BIN / "python"), "-c", _MIGRATE_AND_CONNECT],
+            input=json.dumps(self.connections),
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if result.returncode:
+            output = result.stdout[-3000:] + result.stderr[-3000:]
+            for secret in connection_secrets(self.connections):
+                output = output.replace(secret, "***")
+            raise AirflowError(f"airflow db migrate, then the lab's connections, failed:\n{output}")
 
     def dag_tester(self) -> DagTester:
         """A process that runs ``dag.test()`` on request (see DagTester); use it as a context manager."""
@@ -147,7 +166,7 @@ class Airflow:
                 env=self.env,
                 # LocalExecutor copies every task's log lines to the scheduler's output without Airflow's
                 # secret masking (the task log files are masked): COPY credentials would land here.
-                secrets=connection_secrets(self.env),
+                secrets=connection_secrets(self.connections),
                 echo=echo,
             )
             for name in components
@@ -252,6 +271,22 @@ def _serve_dag_tests() -> None:
         print(_RESULT + getattr(run.state, "value", run.state), flush=True)
 
 
+# `airflow db migrate` (the same call its CLI makes), then each connection of standard input replaces the one
+# of its id: one Python start instead of two CLI runs.
+_MIGRATE_AND_CONNECT = """
+import json, sys
+from airflow.utils import db
+db.upgradedb()
+from airflow.models.connection import Connection
+from airflow.utils.session import create_session
+with create_session() as session:
+    for conn_id, fields in json.load(sys.stdin).items():
+        session.query(Connection).filter(Connection.conn_id == conn_id).delete()
+        extra = fields.pop("extra", None)
+        session.add(Connection(conn_id=conn_id, extra=None if extra is None else json.dumps(extra), **fields))
+"""
+
+
 def configure(
     lab_env: Mapping[str, str] | None = None,
     home: Path = DEFAULT_HOME,
@@ -281,7 +316,6 @@ def configure(
     env = {
         **{name: value for name, value in RESPONSIVE.items() if name not in os.environ},
         **lab_env,
-        **settings.airflow_connections(),
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -308,13 +342,12 @@ def configure(
         "AIRFLOW__API__SECRET_KEY": _secret(home / "api_secret_key"),
     }
     env.update(overrides or {})
-    return Airflow(home, env, api_url)
+    return Airflow(home, env, api_url, settings.connection_fields())
 
 
-def connection_secrets(env: Mapping[str, str]) -> list[str]:
-    """The passwords and secret keys of the AIRFLOW_CONN_* connections in ``env``."""
-    connections = [json.loads(value) for name, value in env.items() if name.startswith("AIRFLOW_CONN_")]
-    return [conn["password"] for conn in connections if conn.get("password")]
+def connection_secrets(connections: Mapping[str, dict]) -> list[str]:
+    """The passwords and secret keys of ``connections`` (by id, as Settings.connection_fields gives them)."""
+    return [conn["password"] for conn in connections.values() if conn.get("password")]
 
 
 def client(settings: Settings) -> Client:

@@ -1,9 +1,9 @@
 """The lab's configuration: one place for every endpoint, login and name, each overridable by environment.
 
 Tests, the `lab` CLI, notebooks and docker-compose read it; the DAGs read only the names
-(``lab_settings``, next to the DAGs) and the Airflow connections this module renders as
-``AIRFLOW_CONN_*`` variables. Database addresses are the emulator's own type
-(emulators/redshift/database_url.py).
+(``lab_settings``, next to the DAGs) and the Airflow connections this module describes, which lab.airflow
+writes into Airflow's metadata database (Admin → Connections lists them). Database addresses are the
+emulator's own type (emulators/redshift/database_url.py).
 """
 
 from __future__ import annotations
@@ -63,8 +63,9 @@ class Settings:
     bind_host: str = LOOPBACK  # 0.0.0.0 inside a container, where compose publishes on 127.0.0.1
     runtime: str = "native"  # "compose" inside the containers of docker-compose.yml
 
-    def airflow_connections(self) -> dict[str, str]:
-        """The course's three Airflow connections as ``AIRFLOW_CONN_<ID>`` environment variables."""
+    def connection_fields(self) -> dict[str, dict]:
+        """The course's three Airflow connections by id, as Airflow's connection fields: what Admin →
+        Connections shows, and what lab.airflow writes into Airflow's metadata database."""
         aws_extra: dict[str, object] = {"region_name": self.aws_region, "region": self.aws_region}
         if self.s3_endpoint:
             aws_extra["endpoint_url"] = self.s3_endpoint
@@ -97,9 +98,14 @@ class Settings:
                 "extra": {"ssl": self.redshift_ssl},
             },
         }
+        return connections
+
+    def airflow_connections(self) -> dict[str, str]:
+        """The same connections as ``AIRFLOW_CONN_<ID>`` environment variables: for a process that runs
+        an operator without Airflow's metadata database (the tests' operator sequences)."""
         return {
             f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(connection)
-            for conn_id, connection in connections.items()
+            for conn_id, connection in self.connection_fields().items()
         }
 
     def log_hint(self, service: str) -> str:

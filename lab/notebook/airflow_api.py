@@ -12,23 +12,24 @@ from lab.notebook.peers import settings, when_up
 
 
 def connections() -> pd.DataFrame:
-    """The Airflow connections the lab renders as AIRFLOW_CONN_* variables, passwords hidden."""
-    rows = []
-    for variable, value in settings().airflow_connections().items():
-        connection = json.loads(value)
-        rows.append(
-            {
-                "conn_id": variable.removeprefix("AIRFLOW_CONN_").lower(),
-                "conn_type": connection["conn_type"],
-                "host": connection.get("host"),
-                "port": connection.get("port"),
-                "schema": connection.get("schema"),
-                "login": connection.get("login"),
-                "password": "***" if connection.get("password") else "",
-                "extra": connection.get("extra"),
-            }
-        )
-    frame = pd.DataFrame(rows)
+    """The connections Airflow holds, as Admin → Connections lists them (REST API), passwords hidden."""
+    listed = airflow_client().request("GET", "/connections?order_by=connection_id")["connections"]
+    rows = [
+        {
+            "conn_id": connection["connection_id"],
+            "conn_type": connection["conn_type"],
+            "host": connection.get("host"),
+            "port": connection.get("port"),
+            "schema": connection.get("schema"),
+            "login": connection.get("login"),
+            "password": "***" if connection.get("password") else "",
+            "extra": json.loads(connection["extra"]) if connection.get("extra") else None,
+        }
+        for connection in listed
+    ]
+    frame = pd.DataFrame(
+        rows, columns=["conn_id", "conn_type", "host", "port", "schema", "login", "password", "extra"]
+    )
     frame["port"] = frame["port"].astype("Int64")  # a missing port would make the column float
     return frame
 

@@ -40,7 +40,7 @@ def airflow_command(*args: str) -> CommandOutput:
     its credentials). It does not raise: in the lessons a failing command is often the point."""
     lab_airflow = airflow.configure()
     result = lab_airflow.run(*args, check=False)
-    secrets = airflow.connection_secrets(lab_airflow.env)
+    secrets = airflow.connection_secrets(lab_airflow.connections)
     return CommandOutput(result.returncode, _shown(result.stdout, secrets), _shown(result.stderr, secrets))
 
 
