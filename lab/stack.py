@@ -33,6 +33,7 @@ from lab.errors import UsageError
 
 RUN_DIR = STATE_DIR / "run"
 LOG_DIR = STATE_DIR / "logs"
+JUPYTER_SETTINGS_DIR = REPO_ROOT / "lab" / "jupyter"
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 PROBE_TIMEOUT = 2.0
 
@@ -181,9 +182,17 @@ def serve_jupyter(settings: Settings, host: str) -> None:
         f"--ServerApp.root_dir={NOTEBOOKS_DIR}",
     ]
     command += [f"--IdentityProvider.token={settings.jupyter_token}"]
+    # The lab's defaults over JupyterLab's (lab/jupyter/overrides.json): no pop-up asking the learner about
+    # "official Jupyter news" on the first visit, no calls out to check for updates.
+    command += [f"--LabApp.app_settings_dir={JUPYTER_SETTINGS_DIR}"]
+    command += [f"--config={JUPYTER_SETTINGS_DIR / 'jupyter_server_config.py'}"]
     if os.geteuid() == 0:
         # Containers run as AIRFLOW_UID; only a native lab started by root gets here.
         command.append("--allow-root")
+    # JupyterLab's terminals inherit this environment: with the lab's venv first on the PATH, `lab ...` and
+    # `lab airflow ...` work there as the notebooks say; its bash puts it first again after ~/.bashrc.
+    os.environ["PATH"] = os.pathsep.join([str(processes.VENV_BIN), os.environ.get("PATH", "")])
+    os.environ["LAB_VENV_BIN"] = str(processes.VENV_BIN)
     _exec(command)
 
 

@@ -7,6 +7,7 @@ The tests run in this order on one stack, as a learner's day goes.
 
 from __future__ import annotations
 
+import asyncio
 import urllib.request
 from datetime import date
 
@@ -19,6 +20,7 @@ from lab import airflow, listeners
 from lab.config import load_settings
 from tests.compose.conftest import DOTENV
 from tests.notebooks.conftest import SEED_DAYS, SEED_ROWS_PER_DAY
+from tests.notebooks.test_jupyter import typed_in_a_terminal
 from tests.notebooks.test_notebooks import NOTEBOOKS
 
 pytestmark = pytest.mark.slow
@@ -120,6 +122,15 @@ def test_the_airflow_ui_answers_on_the_published_port(compose_stack):
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:
         page = response.read().decode()
     assert response.status == 200 and "<html" in page.lower()
+
+
+def test_lab_answers_in_jupyterlabs_own_terminal_in_its_container(compose_stack):
+    """JupyterLab's terminal, opened where the learner's browser finds JupyterLab (the published port)."""
+    published = load_settings(
+        {"LAB_JUPYTER_URL": f"http://127.0.0.1:{compose_stack.published('jupyter', 8888)}"}
+    )
+    printed = asyncio.run(typed_in_a_terminal(published, 'lab status; echo "[$?]""done"', "]done"))
+    assert "[0]done" in printed and "redshift:5439" in printed, printed[-2000:]
 
 
 def test_the_seed_commands_work_from_the_jupyter_container(compose_stack):
