@@ -32,8 +32,9 @@ from lab_settings import (
 DAY_KEY = DAILY_KEY_FOLDER + "/nps/{{ ds }}.csv"
 
 
-def export_and_upsert_day() -> None:
-    """Add the day's export and upsert, in that order, to the DAG being defined."""
+def export_and_upsert_day(s3_key: str = DAY_KEY) -> None:
+    """Add the day's export and upsert, in that order, to the DAG being defined, through ``s3_key``: the
+    day's own object by default (the course's one shared key makes MySQL_to_Redshift_v2_one_key)."""
     # [START upsert_export]
     export_day = SqlToS3Operator(
         task_id="mysql_to_s3_nps",
@@ -42,7 +43,7 @@ def export_and_upsert_day() -> None:
             " WHERE created_at >= '{{ ds }}' AND created_at < '{{ macros.ds_add(ds, 1) }}'"
         ),
         s3_bucket=S3_BUCKET,
-        s3_key=DAY_KEY,
+        s3_key=s3_key,
         sql_conn_id=MYSQL_CONN_ID,
         aws_conn_id=AWS_CONN_ID,
         verify=False,
@@ -55,7 +56,7 @@ def export_and_upsert_day() -> None:
     upsert_day = S3ToRedshiftOperator(
         task_id="s3_to_redshift_nps",
         s3_bucket=S3_BUCKET,
-        s3_key=DAY_KEY,
+        s3_key=s3_key,
         schema=WAREHOUSE_SCHEMA,
         table="nps",
         copy_options=["csv"],

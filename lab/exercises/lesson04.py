@@ -9,27 +9,23 @@ from __future__ import annotations
 
 from datetime import date
 
-import pendulum
-from airflow.timetables.base import TimeRestriction
-from airflow.timetables.interval import CronDataIntervalTimetable
 from airflow.utils.types import DagRunType
 
 from lab.exercises import exercise, right, wrong
+from lab.exercises.timetables import daily_runs
 
 FROM_DATE, TO_DATE = date(2024, 1, 2), date(2024, 1, 4)
 
 
 def backfill_runs(first: date, last: date) -> list[tuple[str, str]]:
     """(logical date, run id) of each run a backfill from ``first`` to ``last`` (both included) creates."""
-    timetable = CronDataIntervalTimetable("@daily", timezone="UTC")
-    earliest, latest = (pendulum.datetime(day.year, day.month, day.day, tz="UTC") for day in (first, last))
-    restriction = TimeRestriction(earliest=earliest, latest=latest, catchup=True)
-    runs, interval = [], None
-    while info := timetable.next_dagrun_info(last_automated_data_interval=interval, restriction=restriction):
-        interval = info.data_interval
-        run_id = DagRunType.BACKFILL_JOB.generate_run_id(suffix=info.run_after.isoformat())
-        runs.append((interval.start.date().isoformat(), run_id))
-    return runs
+    return [
+        (
+            run.data_interval.start.date().isoformat(),
+            DagRunType.BACKFILL_JOB.generate_run_id(suffix=run.run_after.isoformat()),
+        )
+        for run in daily_runs(first, last, catchup=True)
+    ]
 
 
 @exercise("04.1")

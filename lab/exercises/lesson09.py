@@ -10,29 +10,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import pendulum
-from airflow.timetables.base import TimeRestriction
-from airflow.timetables.interval import CronDataIntervalTimetable
-
 from lab.exercises import exercise, right, wrong
+from lab.exercises.timetables import daily_runs
 
 START_DATE, END_DATE = date(2024, 1, 5), date(2024, 1, 7)
 
 
 def scheduled_days(start: date, end: date | None, catchup: bool) -> list[str]:
     """The logical dates of the runs the scheduler makes by now for a DAG unpaused today."""
-    timetable = CronDataIntervalTimetable("@daily", timezone="UTC")
-    earliest, latest = (
-        pendulum.datetime(day.year, day.month, day.day, tz="UTC") if day else None for day in (start, end)
-    )
-    restriction = TimeRestriction(earliest=earliest, latest=latest, catchup=catchup)
-    days, interval, now = [], None, datetime.now(UTC)
-    while info := timetable.next_dagrun_info(last_automated_data_interval=interval, restriction=restriction):
-        if info.run_after > now:
-            break
-        interval = info.data_interval
-        days.append(interval.start.date().isoformat())
-    return days
+    runs = daily_runs(start, end, catchup=catchup, started_by=datetime.now(UTC))
+    return [run.data_interval.start.date().isoformat() for run in runs]
 
 
 @exercise("09.1")
