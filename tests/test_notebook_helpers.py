@@ -551,7 +551,11 @@ def test_errors_that_are_not_about_reaching_a_peer_are_not_waited_on():
         )
 
 
-def test_airflow_command_shows_what_airflow_printed_with_the_secrets_masked(lab):
+def test_airflow_command_shows_what_airflow_printed_with_the_secrets_masked(lab, monkeypatch):
+    # This test's Airflow has no metadata database of its own with the lab's connections in it (`lab up`
+    # writes them there): Airflow's environment variables stand in, as its own secrets backend reads them.
+    for name, value in lab.airflow_connections().items():
+        monkeypatch.setenv(name, value)
     shown = nb.airflow_command("connections", "get", "aws_conn_id", "--output", "json")
     assert shown.returncode == 0, shown.stderr
     connection = json.loads(shown.stdout)[0]  # no colour codes left to break the JSON
