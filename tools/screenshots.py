@@ -43,7 +43,7 @@ BROWSER_ARGS = [
 ]
 VIEWPORT = {"width": 1280, "height": 800}
 PAGE_WAIT_MS = 30_000
-SETTLE_MS = 1_500  # charts and lists animate in after the words appear
+SETTLE_MS = 700  # charts and lists animate in after the words appear
 FULL_REFRESH = "MySQL_to_Redshift"
 UPSERT = "MySQL_to_Redshift_v2"
 CATCHUP = "MySQL_to_Redshift_v2_catchup"

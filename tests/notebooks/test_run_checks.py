@@ -3,7 +3,7 @@
 The notebooks run each check on the behaviour they teach (tests/notebooks/test_notebooks.py); here each
 check is handed the real runs of a DAG, in the notebooks' lab, that lacks that behaviour: catchup=False
 for the catch-up check, catchup=True for the "only the latest" check, overlapping runs for the "one at a
-time" check and the reverse, a DAG without depends_on_past for the waiting check, and a backwards backfill
+time" check and a catch-up's one-after-another runs for the overlap check, a DAG without depends_on_past for the waiting check, and a backwards backfill
 for the date-order check.
 """
 
@@ -49,22 +49,19 @@ def test_the_catch_up_check_fails_on_a_dag_with_catchup_false(window):
         nb.check_catchup(scheduled_once(NO_CATCHUP, 1), *window)
 
 
-def test_the_only_the_latest_check_fails_on_a_dag_with_catchup_true(window):
+def test_the_only_the_latest_and_overlap_checks_fail_on_a_catch_up_one_day_at_a_time(window):
     caught_up = scheduled_once(CATCHUP, 3)
-    nb.check_catchup(caught_up, *window)  # the catch-up itself is sound
+    nb.check_catchup(caught_up, *window)  # the catch-up itself is sound: one day after the other
     with pytest.raises(AssertionError, match="latest complete day"):
         nb.check_only_latest(caught_up, today=window[1])
-
-
-def test_the_one_at_a_time_and_overlap_checks_each_fail_on_the_other_backfill(window):
-    nb.forget_runs(ONE_KEY)
-    at_once = nb.backfill(ONE_KEY, *window, max_active_runs=3)
-    nb.forget_runs(ONE_KEY)
-    one_by_one = nb.backfill(ONE_KEY, *window, max_active_runs=1)
-    with pytest.raises(AssertionError, match="one at a time"):
-        nb.check_one_at_a_time(at_once)
     with pytest.raises(AssertionError, match="should overlap"):
-        nb.check_overlapped(one_by_one)
+        nb.check_overlapped(caught_up)
+
+
+def test_the_one_at_a_time_check_fails_on_a_backfill_of_three_at_once(window):
+    nb.forget_runs(ONE_KEY)
+    with pytest.raises(AssertionError, match="one at a time"):
+        nb.check_one_at_a_time(nb.backfill(ONE_KEY, *window, max_active_runs=3))
 
 
 def test_the_waiting_check_fails_where_a_task_does_not_depend_on_its_past(window):
