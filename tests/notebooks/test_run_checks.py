@@ -3,8 +3,8 @@
 The notebooks run each check on the behaviour they teach (tests/notebooks/test_notebooks.py); here each
 check is handed the real runs of a DAG, in the notebooks' lab, that lacks that behaviour: catchup=False
 for the catch-up check, catchup=True for the "only the latest" check, overlapping runs for the "one at a
-time" check and a catch-up's one-after-another runs for the overlap check, a DAG without depends_on_past for the waiting check, and a backwards backfill
-for the date-order check.
+time" check, a catch-up's one-after-another runs for the overlap check, a DAG without depends_on_past
+for the waiting check, and a backwards backfill for the date-order check.
 """
 
 from __future__ import annotations
