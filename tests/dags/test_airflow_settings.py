@@ -86,3 +86,24 @@ runpy.run_path({str(PRELOAD_PLUGIN)!r})
 print("pandas" in sys.modules)
 """
     assert airflow_python(airflow_lab.env, script) == "False"
+
+
+CONNECTION_HOST = """
+from airflow.models import Connection
+from airflow.utils.session import create_session
+with create_session() as session:
+    connection = session.query(Connection).filter_by(conn_id="mysql_conn_id").one()
+    {change}
+    print(connection.host)
+"""
+
+
+def test_migrate_writes_the_lab_connections_over_an_edit_made_in_the_ui(airflow_lab, settings):
+    """The connections live in the metadata database (no AIRFLOW_CONN_* to hide them from the UI, or win
+    over it); an edit there, as Admin → Connections makes it, lasts until migrate() writes the settings'."""
+    assert [name for name in airflow_lab.env if name.startswith("AIRFLOW_CONN_")] == []
+    edit = CONNECTION_HOST.format(change="connection.host = 'edited-in-the-ui'")
+    assert airflow_python(airflow_lab.env, edit) == "edited-in-the-ui"
+    assert airflow_python(airflow_lab.env, CONNECTION_HOST.format(change="")) == "edited-in-the-ui"
+    airflow_lab.migrate()
+    assert airflow_python(airflow_lab.env, CONNECTION_HOST.format(change="")) == settings.mysql.host
