@@ -7,7 +7,8 @@ A real browser: Debian's Chromium (scripts/setup-browser.sh installs it with the
 the playwright package of .venv, never a browser Playwright downloads. The UI speaks the browser's language,
 so the browser asks for Korean. The lab comes from the LAB_* settings, as every `lab` command reads them.
 
-Each shot is one function below: it makes the state its page needs through Airflow's REST API (a run to
+Each shot is one function below (typing a date into the UI's pickers comes from the shots helper's branch):
+it makes the state its page needs through Airflow's REST API (a run to
 show, the catch-up's runs), opens the page, checks that it shows what the lesson names (a button, a tab,
 a dialog's option) and only then saves the picture. When Airflow's UI changes, the script stops at the
 first shot whose words are gone and names them; re-run it, and the lessons show the new UI. A PNG in the
@@ -42,12 +43,14 @@ BROWSER_ARGS = [
     "--no-first-run",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
+TALL_VIEWPORT = {"width": 1280, "height": 1000}  # the backfill form is taller than VIEWPORT
 PAGE_WAIT_MS = 30_000
 SETTLE_MS = 700  # charts and lists animate in after the words appear
 FULL_REFRESH = "MySQL_to_Redshift"
 UPSERT = "MySQL_to_Redshift_v2"
 CATCHUP = "MySQL_to_Redshift_v2_catchup"
 SHOWN_DAY = date(2024, 1, 2)  # a seeded day, in the lab and in the tests' smaller seed
+BACKFILL_DAYS = (date(2024, 1, 2), date(2024, 1, 4))  # notebook 04's example range
 
 
 class ShotError(RuntimeError):
@@ -80,6 +83,15 @@ class Browser:
     def click_button(self, name: str, *expected: str) -> None:
         self.page.get_by_role("button", name=name).first.click()
         self.expect(*expected)
+
+    def fill_date(self, label: str, day: date, nth: int = 0) -> None:
+        """Type ``day`` at midnight into the dialog's ``nth`` date field (a button that opens a calendar with
+        a YYYY/MM/DD and an HH:mm box), then close the calendar by clicking the field's ``label``."""
+        self.page.get_by_test_id("datetime-input").nth(nth).click()
+        self.page.locator("input[placeholder='YYYY/MM/DD']:visible").first.fill(day.strftime("%Y/%m/%d"))
+        self.page.locator("input[placeholder='HH:mm']:visible").first.fill("00:00")
+        self.page.get_by_role("dialog").first.get_by_text(label, exact=True).first.click()
+        self.expect(f"{day.month}월 {day:%d}, {day.year} 00:00")  # how the field shows it in Korean
 
     def save(self, path: Path) -> None:
         self.page.screenshot(path=str(path))
@@ -130,6 +142,7 @@ def trigger_single_run(browser: Browser, client: airflow.Client) -> None:
     """Notebook 02: the trigger dialog, a single run with its logical date."""
     browser.open(f"/dags/{FULL_REFRESH}", FULL_REFRESH)
     browser.click_button("트리거", "단일 실행", "논리적 날짜")
+    browser.fill_date("논리적 날짜", SHOWN_DAY)
 
 
 def grid_logs(browser: Browser, client: airflow.Client) -> None:
@@ -147,10 +160,14 @@ def clear_task(browser: Browser, client: airflow.Client) -> None:
 
 def backfill_dialog(browser: Browser, client: airflow.Client) -> None:
     """Notebooks 04 and 11: Trigger -> Backfill, with the date range, reprocess behaviour, max active runs."""
+    browser.page.set_viewport_size(TALL_VIEWPORT)
     browser.open(f"/dags/{UPSERT}", UPSERT)
     browser.click_button("트리거", "백필")
     browser.page.get_by_role("dialog").get_by_text("백필", exact=True).first.click()
-    browser.expect("재처리 동작", "최대 활성 실행 수")
+    browser.expect("날짜 범위")
+    for nth, day in enumerate(BACKFILL_DAYS):
+        browser.fill_date("날짜 범위", day, nth)
+    browser.expect("재처리 동작", "최대 활성 실행 수", "백필 실행")
 
 
 def catchup_unpause(browser: Browser, client: airflow.Client) -> None:
@@ -201,6 +218,7 @@ def log_in(page, base_url: str) -> None:
 
 def take_all(out_dir: Path) -> list[Path]:
     """Every shot into ``out_dir``; returns the files written."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     settings = load_settings()
@@ -216,9 +234,10 @@ def take_all(out_dir: Path) -> list[Path]:
             for name, shot in SHOTS.items():
                 try:
                     shot(Browser(page, settings.airflow_url), client)
-                except ShotError as error:
+                except (ShotError, PlaywrightTimeout) as error:  # a click or box that never showed
                     raise ShotError(f"shot {name}: {error}") from None
                 Browser(page, settings.airflow_url).save(out_dir / name)
+                page.set_viewport_size(VIEWPORT)
                 written.append(out_dir / name)
                 print(f"screenshots: {name}", flush=True)
         finally:
