@@ -11,7 +11,8 @@ import pytest
 from botocore.config import Config
 
 from lab import processes
-from lab.config import DatabaseUrl
+from lab.config import DatabaseUrl, load_settings
+from lab.stack import redshift_healthy
 from tests.conftest import AWS_TEST_KEYS, TEST_LOG_DIR
 from tests.services import postgres_connect
 
@@ -19,10 +20,16 @@ PAGE_BYTES = 2000  # a small page, so that a few hundred rows need NextToken
 
 
 @pytest.fixture(scope="module")
-def data_api(postgres_url, warehouse_database, s3_endpoint):
+def ports():
+    """(the wire port, the Data API's port) of this module's emulator."""
+    return processes.free_port(), processes.free_port()
+
+
+@pytest.fixture(scope="module")
+def data_api(postgres_url, warehouse_database, s3_endpoint, ports):
     """An emulator of this module's own, serving the Data API beside its wire port; a boto3 client on it."""
     upstream = DatabaseUrl.parse(postgres_url, 5432).with_database(warehouse_database)
-    port, api_port = processes.free_port(), processes.free_port()
+    port, api_port = ports
     process = processes.start_redshift_emulator(
         port,
         str(upstream),
@@ -227,3 +234,15 @@ def test_list_statements(data_api, database):
         StatementName="h_dataapi_list_", MaxResults=2, NextToken=first["NextToken"]
     )
     assert len(rest["Statements"]) == 1
+
+
+def test_lab_status_probes_the_data_api_too(data_api, ports):
+    port, api_port = ports
+    wire = f"postgresql://u:p@127.0.0.1:{port}/dev"
+    healthy = load_settings(
+        {"LAB_REDSHIFT_URL": wire, "LAB_REDSHIFT_DATA_URL": f"http://127.0.0.1:{api_port}"}
+    )
+    assert redshift_healthy(healthy)
+    silent = processes.free_port()  # nothing listens there
+    missing = load_settings({"LAB_REDSHIFT_URL": wire, "LAB_REDSHIFT_DATA_URL": f"http://127.0.0.1:{silent}"})
+    assert not redshift_healthy(missing)
