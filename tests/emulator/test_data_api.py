@@ -147,6 +147,13 @@ def test_failing_statement_carries_redshift_error(data_api, database):
         data_api.get_statement_result(Id=described["Id"])
 
 
+def test_a_row_over_64_kb_fails_the_statement(data_api, database):
+    described = run(data_api, "select repeat('x', 70000) as big", db=database)
+    assert described["Status"] == "FAILED"
+    assert "Packet for query is too large" in described["Error"]
+    assert run(data_api, "select repeat('x', 60000) as big", db=database)["Status"] == "FINISHED"
+
+
 def test_batch_runs_in_one_transaction(data_api, database, warehouse_url):
     created = run(data_api, "create table if not exists h_dataapi_batch (n int)", db=database)
     assert created["Status"] == "FINISHED", created.get("Error")

@@ -18,7 +18,15 @@ from emulators.redshift.data_api import protocol
 ACTIVE = ("SUBMITTED", "PICKED", "STARTED")
 MAX_ACTIVE = 500  # the Data API's quota of active statements per cluster
 KEEP_SECONDS = 24 * 3600  # results are kept 24 hours
+MAX_ROW_BYTES = 64 * 1024  # "The Data API size limit is 64 KB per row in the result set"
+MAX_RESULT_BYTES = (
+    500 * 1024 * 1024
+)  # "The Data API limit is 500 MB in the result set" (data-api-troubleshooting)
 PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+class ResultTooLarge(Exception):
+    """A result beyond the Data API's limits: the statement fails with the Data API's words."""
 
 
 def now() -> datetime.datetime:
@@ -160,7 +168,7 @@ class Store:
         try:
             with connection:
                 self._run_parts(statement, connection)
-        except psycopg.Error:
+        except (psycopg.Error, ResultTooLarge):
             pass  # the parts already carry the error; `with connection` rolled the batch back
         finally:
             statement.connection = None
@@ -175,7 +183,7 @@ class Store:
                 with connection.cursor() as cursor:
                     cursor.execute(bind(part.sql, statement.parameters).encode())
                     self._keep_result(part, cursor)
-            except psycopg.Error as error:
+            except (psycopg.Error, ResultTooLarge) as error:
                 aborted = statement.cancelled and isinstance(error, psycopg.errors.QueryCanceled)
                 part.set("ABORTED" if aborted else "FAILED", None if aborted else _message(error))
                 for later in statement.parts[index + 1 :]:
@@ -194,11 +202,18 @@ class Store:
             )
             for column, type_name in zip(cursor.description, names, strict=True)
         ]
-        part.records = [
-            [protocol.field(value, name) for value, name in zip(row, names, strict=True)] for row in cursor
-        ]
+        total = 0
+        for row in cursor:
+            fields = [protocol.field(value, name) for value, name in zip(row, names, strict=True)]
+            size = sum(protocol.field_size(item) for item in fields)
+            if size > MAX_ROW_BYTES:
+                raise ResultTooLarge("Packet for query is too large: a row of the result is over 64 KB")
+            total += size
+            if total > MAX_RESULT_BYTES:
+                raise ResultTooLarge("Database response exceeded size limit: the result is over 500 MB")
+            part.records.append(fields)
         part.result_rows = len(part.records)
-        part.result_size = sum(protocol.field_size(item) for row in part.records for item in row)
+        part.result_size = total
 
 
 def _type_name(oid: int) -> str:
@@ -206,8 +221,10 @@ def _type_name(oid: int) -> str:
     return info.name if info is not None else "varchar"
 
 
-def _message(error: psycopg.Error) -> str:
+def _message(error: Exception) -> str:
     """Redshift's words, as the Data API puts them in Error: "ERROR: <message>"."""
+    if isinstance(error, ResultTooLarge):
+        return str(error)
     diagnostic = getattr(error, "diag", None)
     primary = diagnostic.message_primary if diagnostic is not None else None
     return f"ERROR: {primary or str(error).strip()}"
