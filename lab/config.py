@@ -49,6 +49,7 @@ class Settings:
     aws_role_arn: str | None
     redshift_ssl: bool
     bucket: str = lab_settings.S3_BUCKET
+    redshift_data_url: str | None = None  # the Redshift Data API (boto3's redshift-data); None: real AWS
     warehouse_schema: str = lab_settings.WAREHOUSE_SCHEMA
     # The lab's own servers (lab.stack): the port each listens on, the URL its peers reach it at, and the
     # URL a learner's browser opens (the same natively; compose publishes the container's port on 127.0.0.1).
@@ -72,6 +73,8 @@ class Settings:
         if self.aws_role_arn:
             # With role_arn, S3ToRedshiftOperator sends `aws_iam_role=...` in COPY instead of keys.
             aws_extra["role_arn"] = self.aws_role_arn
+        if self.redshift_data_url:  # RedshiftDataOperator's boto3 client, to the emulator's Data API
+            aws_extra["service_config"] = {"redshift-data": {"endpoint_url": self.redshift_data_url}}
         connections = {
             lab_settings.MYSQL_CONN_ID: {
                 "conn_type": "mysql",
@@ -183,6 +186,8 @@ PROFILE_DEFAULTS: dict[str, dict[str, str | None]] = {
         **_SHARED_DEFAULTS,
         "LAB_REDSHIFT_URL": f"postgresql://awsuser:Lab-Redshift-1@{LOOPBACK}:5439/dev",
         "LAB_S3_ENDPOINT": f"http://{LOOPBACK}:4566",
+        # The Redshift Data API the emulator serves beside its wire port (redshift-emulator --data-api-port).
+        "LAB_REDSHIFT_DATA_URL": f"http://{LOOPBACK}:5440",
         "LAB_S3_BUCKET": lab_settings.S3_BUCKET,
         # Any keys work against the local S3 server; these are long enough for Airflow to mask them in
         # logs (it leaves secrets shorter than 5 characters, such as the usual "test", in plain sight).
@@ -196,6 +201,8 @@ PROFILE_DEFAULTS: dict[str, dict[str, str | None]] = {
         "LAB_REDSHIFT_URL": None,
         # Real S3 needs no endpoint override; set one only for a VPC endpoint or another S3-compatible store.
         "LAB_S3_ENDPOINT": "",
+        # Real AWS: boto3 finds the regional redshift-data endpoint itself.
+        "LAB_REDSHIFT_DATA_URL": "",
         # Bucket names are global: the learner's own bucket, never a shared default.
         "LAB_S3_BUCKET": None,
         # Empty keys mean boto3's own chain (environment, ~/.aws, instance role) supplies credentials.
@@ -263,6 +270,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         aws_role_arn=values.get("LAB_AWS_ROLE_ARN") or None,
         redshift_ssl=values["LAB_REDSHIFT_SSL"].lower() in ("1", "true", "yes"),
         bucket=values["LAB_S3_BUCKET"],
+        redshift_data_url=(values["LAB_REDSHIFT_DATA_URL"] or "").rstrip("/") or None,
         warehouse_schema=values.get("LAB_WAREHOUSE_SCHEMA", lab_settings.WAREHOUSE_SCHEMA),
         airflow_port=int(values["LAB_AIRFLOW_PORT"]),
         airflow_url=airflow_url.rstrip("/"),

@@ -184,12 +184,17 @@ def moto_command(host: str, port: int) -> list[str]:
     return [str(VENV_BIN / "moto_server"), "-H", host, "-p", str(port)]
 
 
-def redshift_emulator_command(host: str, port: int, upstream_url: str, s3_endpoint: str | None) -> list[str]:
-    """How the lab runs the Redshift emulator in front of the PostgreSQL at ``upstream_url``."""
+def redshift_emulator_command(
+    host: str, port: int, upstream_url: str, s3_endpoint: str | None, data_api: tuple[int, str] | None = None
+) -> list[str]:
+    """How the lab runs the Redshift emulator in front of the PostgreSQL at ``upstream_url``;
+    ``data_api``: (port, login URL) of the Redshift Data API it serves beside."""
     command = [str(VENV_BIN / "redshift-emulator"), "--host", host, "--port", str(port)]
     command += ["--upstream", upstream_url]
     if s3_endpoint:
         command += ["--s3-endpoint-url", s3_endpoint]
+    if data_api is not None:
+        command += ["--data-api-port", str(data_api[0]), "--data-api-login", data_api[1]]
     return command
 
 
@@ -206,10 +211,13 @@ def start_redshift_emulator(
     s3_endpoint: str | None,
     log_path: Path,
     env: Mapping[str, str] | None = None,
+    data_api: tuple[int, str] | None = None,
 ) -> ManagedProcess:
     """The Redshift emulator on this machine's loopback, ``port``, in front of the PostgreSQL at
-    ``upstream_url``: for the tests."""
-    command = redshift_emulator_command(LOOPBACK, port, upstream_url, s3_endpoint)
+    ``upstream_url``: for the tests; ``data_api``: (port, login URL) of the Data API it serves too."""
+    command = redshift_emulator_command(LOOPBACK, port, upstream_url, s3_endpoint, data_api)
     process = start("redshift emulator", command, log_path, env=env)
     process.wait_until(lambda: port_answers(LOOPBACK, port), timeout=30)
+    if data_api is not None:
+        process.wait_until(lambda: port_answers(LOOPBACK, data_api[0]), timeout=30)
     return process

@@ -29,6 +29,7 @@ def environment(name: str, state_dir: Path, mysql_url: str, postgres_url: str) -
         "LAB_REDSHIFT_URL": f"postgresql://{name}_awsuser:{PASSWORD}@{LOOPBACK}:{processes.free_port()}/{name}_dev",
         "LAB_AIRFLOW_DATABASE": f"{name}_airflow",
         "LAB_S3_ENDPOINT": f"http://{LOOPBACK}:{processes.free_port()}",
+        "LAB_REDSHIFT_DATA_URL": f"http://{LOOPBACK}:{processes.free_port()}",
         "LAB_S3_BUCKET": name.replace("_", "-"),
         "LAB_AIRFLOW_PORT": str(processes.free_port()),
         "LAB_JUPYTER_PORT": str(processes.free_port()),

@@ -102,8 +102,13 @@ def describe_s3(settings: Settings) -> str:
 
 def serve_redshift(settings: Settings, host: str) -> None:
     upstream = settings.postgres.with_database(settings.redshift.database)
+    data_api = None
+    if (
+        settings.redshift_data_url
+    ):  # the Data API beside the wire port; its statements log in as the course's user
+        data_api = (_url_port(settings.redshift_data_url), str(settings.redshift))
     command = processes.redshift_emulator_command(
-        host, settings.redshift.port, str(upstream), settings.s3_endpoint
+        host, settings.redshift.port, str(upstream), settings.s3_endpoint, data_api
     )
     _exec(command, settings.aws_environment())
 
@@ -120,9 +125,17 @@ def redshift_healthy(settings: Settings) -> bool:
         ) as sock:
             sock.settimeout(PROBE_TIMEOUT)
             sock.sendall(ssl_request)
-            return sock.recv(1) in (b"N", b"S")
+            if sock.recv(1) not in (b"N", b"S"):
+                return False
     except OSError:
         return False
+    # The Data API answers GET /ping with 200 (emulators/redshift/data_api/server.py).
+    return not settings.redshift_data_url or _http_status(settings.redshift_data_url + "/ping") == 200
+
+
+def _url_port(url: str) -> int:
+    parts = urlsplit(url)
+    return parts.port or (443 if parts.scheme == "https" else 80)
 
 
 def describe_redshift(settings: Settings) -> str:
@@ -130,6 +143,7 @@ def describe_redshift(settings: Settings) -> str:
     return (
         f"{redshift.host}:{redshift.port}/{redshift.database}"
         f"  (user {redshift.user} / password {redshift.password})"
+        + (f"; Data API {settings.redshift_data_url}" if settings.redshift_data_url else "")
     )
 
 

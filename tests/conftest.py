@@ -120,6 +120,7 @@ class Emulator:
     password: str
     database: str
     process: processes.ManagedProcess
+    data_api_url: str  # the Redshift Data API the emulator serves beside its wire port
 
     @property
     def url(self) -> str:
@@ -130,7 +131,7 @@ class Emulator:
 def redshift_emulator(postgres_url, warehouse_database, s3_endpoint) -> Emulator:
     """The Redshift emulator on a free port, in front of the throwaway warehouse database."""
     upstream = DatabaseUrl.parse(postgres_url, 5432).with_database(warehouse_database)
-    port = processes.free_port()
+    port, data_api_port = processes.free_port(), processes.free_port()
     process = processes.start_redshift_emulator(
         port,
         str(upstream),
@@ -141,8 +142,12 @@ def redshift_emulator(postgres_url, warehouse_database, s3_endpoint) -> Emulator
             "AWS_SECRET_ACCESS_KEY": AWS_TEST_KEYS["aws_secret_access_key"],
             "AWS_DEFAULT_REGION": AWS_TEST_KEYS["region_name"],
         },
+        data_api=(data_api_port, str(upstream)),
     )
-    yield Emulator("127.0.0.1", port, upstream.user, upstream.password, warehouse_database, process)
+    data_api_url = f"http://127.0.0.1:{data_api_port}"
+    yield Emulator(
+        "127.0.0.1", port, upstream.user, upstream.password, warehouse_database, process, data_api_url
+    )
     process.stop()
 
 
@@ -157,6 +162,7 @@ def lab_env(
         "LAB_SOURCE_DATABASE": source_database,
         "LAB_POSTGRES_URL": postgres_url,
         "LAB_REDSHIFT_URL": redshift_emulator.url,
+        "LAB_REDSHIFT_DATA_URL": redshift_emulator.data_api_url,
         "LAB_S3_ENDPOINT": s3_endpoint,
         "LAB_S3_BUCKET": bucket,
         "LAB_AWS_ACCESS_KEY_ID": AWS_TEST_KEYS["aws_access_key_id"],

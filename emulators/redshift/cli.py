@@ -13,6 +13,7 @@ import os
 import sys
 
 from emulators.redshift import limits
+from emulators.redshift.data_api import server as data_api_server
 from emulators.redshift.database_url import DatabaseUrl, redact
 from emulators.redshift.server import ServerConfig, serve
 
@@ -51,6 +52,23 @@ def parse_args(
         help="seconds a client has to log in before it is disconnected (PostgreSQL's authentication_timeout)",
     )
     parser.add_argument(
+        "--data-api-port",
+        type=int,
+        default=int(env.get("REDSHIFT_EMULATOR_DATA_API_PORT", "0")),
+        help="serve the Redshift Data API (boto3's redshift-data) over HTTP on this port too; 0: off",
+    )
+    parser.add_argument(
+        "--data-api-login",
+        default=env.get("REDSHIFT_EMULATOR_DATA_API_LOGIN"),
+        help="postgresql:// URL: the login and default database of Data API statements (default: upstream's)",
+    )
+    parser.add_argument(
+        "--data-api-page-bytes",
+        type=int,
+        default=int(env.get("REDSHIFT_EMULATOR_DATA_API_PAGE_BYTES", data_api_server.PAGE_BYTES)),
+        help="about how many bytes of records one GetStatementResult answers before its NextToken",
+    )
+    parser.add_argument(
         "--log-level", default=env.get("REDSHIFT_EMULATOR_LOG_LEVEL", "WARNING"), help="e.g. INFO, DEBUG"
     )
     args = parser.parse_args(argv)
@@ -62,8 +80,23 @@ def parse_args(
         parser.error(f"--upstream must be a postgresql:// URL, not {redact(args.upstream)}")
     if args.authentication_timeout <= 0:
         parser.error("--authentication-timeout must be a number of seconds above 0")
+    data_api_login = None
+    if args.data_api_login:
+        try:
+            data_api_login = DatabaseUrl.parse(args.data_api_login, args.port)
+        except ValueError as error:
+            parser.error(f"--data-api-login: {error}")
+    if args.data_api_page_bytes <= 0:
+        parser.error("--data-api-page-bytes must be above 0")
     config = ServerConfig(
-        args.host, args.port, upstream, args.s3_endpoint_url or None, args.authentication_timeout
+        args.host,
+        args.port,
+        upstream,
+        args.s3_endpoint_url or None,
+        args.authentication_timeout,
+        args.data_api_port,
+        data_api_login,
+        args.data_api_page_bytes,
     )
     return config, args.log_level.upper()
 

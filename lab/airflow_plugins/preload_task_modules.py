@@ -16,6 +16,7 @@ import sys
 TASK_MODULES = (
     "airflow.providers.amazon.aws.transfers.sql_to_s3",
     "airflow.providers.amazon.aws.transfers.s3_to_redshift",
+    "airflow.providers.amazon.aws.operators.redshift_data",  # NPS_Summary_Data_API, and its hook
     "airflow.providers.common.sql.operators.sql",
     "airflow.providers.mysql.hooks.mysql",
     "airflow.providers.amazon.aws.hooks.s3",

@@ -77,6 +77,7 @@ def test_dags_parse_without_errors_or_connections(tmp_path):
         "MySQL_to_Redshift_v2_in_order",  # notebook 10: depends_on_past
         "MySQL_to_Redshift_v2_no_catchup",  # notebook 09: catchup=False beside it
         "MySQL_to_Redshift_v2_one_key",  # the course's single-key v2, kept to show runs clobbering a key
+        "NPS_Summary_Data_API",  # the summary through the Redshift Data API (RedshiftDataOperator)
     ]
 
     assert dags["MySQL_to_Redshift"]["tasks"] == ["mysql_to_s3_nps", "s3_to_redshift_nps"]

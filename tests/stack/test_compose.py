@@ -128,8 +128,14 @@ def test_ports_are_published_on_loopback_only(name):
 def test_each_host_port_is_a_variable(name):
     """A learner's own MySQL or PostgreSQL holds 3306 or 5432: LAB_<SERVICE>_PORT moves the lab's port aside.
     (Loading with no variable set at all, as SERVICES does, shows each has a default.)"""
+    ports = SERVICES[name].ports
+    if name == "redshift":  # two ports: the wire protocol's and the Data API's, each with its variable
+        for index, variable in enumerate(("LAB_REDSHIFT_PORT", "LAB_REDSHIFT_DATA_PORT")):
+            moved = compose_file.load({variable: "43210"})[name].ports
+            assert moved == [replace(p, host_port=43210) if i == index else p for i, p in enumerate(ports)]
+        return
     moved = compose_file.load({f"LAB_{name.upper()}_PORT": "43210"})[name].ports
-    assert moved == [replace(port, host_port=43210) for port in SERVICES[name].ports]
+    assert moved == [replace(port, host_port=43210) for port in ports]
 
 
 @pytest.mark.parametrize("name", sorted(name for name, service in SERVICES.items() if served_piece(service)))
@@ -140,7 +146,11 @@ def test_served_pieces_publish_the_port_they_listen_on(name):
     piece = PIECES[served_piece(service)]
     inside = load_settings(service.environment)
     native = load_settings({})
-    assert service.ports == [PublishedPort(LOOPBACK, piece.port(native), piece.port(inside))]
+    published = [PublishedPort(LOOPBACK, piece.port(native), piece.port(inside))]
+    if name == "redshift":  # and the Data API's port, the one LAB_REDSHIFT_DATA_URL names
+        data_port = [urlsplit(s.redshift_data_url).port for s in (native, inside)]
+        published.append(PublishedPort(LOOPBACK, *data_port))
+    assert service.ports == published
     assert inside.bind_host == "0.0.0.0", f"{name} would listen on the container's loopback only"
     assert service.healthcheck.argv == ["lab", "status", piece.name]
 
