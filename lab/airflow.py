@@ -82,7 +82,12 @@ def airflow_defaults(names: Iterable[str]) -> dict[str, str]:
 
 
 class AirflowError(RuntimeError):
-    """An Airflow command or API call failed; the message carries its output."""
+    """An Airflow command or API call failed; the message carries its output, and ``status`` the HTTP
+    status when the call was an API call."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -395,7 +400,7 @@ class Client:
                 body = response.read()
         except urllib.error.HTTPError as error:
             detail = error.read().decode(errors="replace")
-            raise AirflowError(f"{method} {path}: HTTP {error.code} {detail}") from None
+            raise AirflowError(f"{method} {path}: HTTP {error.code} {detail}", error.code) from None
         return json.loads(body) if body else {}
 
     def wait_for_dag(self, dag_id: str, timeout: float = 120) -> dict:
@@ -449,9 +454,17 @@ class Client:
     def reparse(self, dag_id: str) -> str | None:
         """Ask the dag-processor to parse the DAG's file again (the UI's "Reparse Dag" button); returns
         when the DAG was last parsed before. The scheduler works out a DAG's next run when its file is
-        parsed, from the runs there are: after runs are deleted, a new parse starts it from scratch."""
+        parsed, from the runs there are: after runs are deleted, a new parse starts it from scratch.
+
+        A file asked for a second time before the dag-processor took the first request (two DAGs in one
+        file) gets HTTP 409 (a unique constraint on the pending request): it is asked already, so that is fine.
+        """
         details = self.request("GET", f"/dags/{dag_id}/details")
-        self.request("PUT", f"/parseDagFile/{details['file_token']}")
+        try:
+            self.request("PUT", f"/parseDagFile/{details['file_token']}")
+        except AirflowError as error:
+            if error.status != 409:
+                raise
         return details["last_parsed_time"]
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
