@@ -456,8 +456,8 @@ class Client:
         when the DAG was last parsed before. The scheduler works out a DAG's next run when its file is
         parsed, from the runs there are: after runs are deleted, a new parse starts it from scratch.
 
-        A file asked for a second time before the dag-processor took the first request (two DAGs in one
-        file) gets HTTP 409 (a unique constraint on the pending request): it is asked already, so that is fine.
+        A file asked for again before the dag-processor took the first request (two DAGs in one file)
+        gets HTTP 409 (a unique constraint on the pending request): it is asked already, which is fine.
         """
         details = self.request("GET", f"/dags/{dag_id}/details")
         try:
