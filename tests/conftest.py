@@ -17,9 +17,10 @@ from lab import processes
 from lab.config import PROFILE_DEFAULTS, DatabaseUrl
 from tests.services import ServiceMissing, database_servers, postgres_connect, throwaway_mysql_database
 
-RUN_ID = uuid.uuid4().hex[:8]
+RUN_ID = uuid.uuid4().hex[:8]  # one per pytest process: each xdist worker has its own databases and logs
 TEST_LOG_DIR = Path(__file__).resolve().parent.parent / ".lab" / "test-logs" / RUN_ID
 LAB_DEFAULTS = PROFILE_DEFAULTS["lab"]
+LANE = pytest.StashKey[str | None]()
 AWS_TEST_KEYS = {
     "aws_access_key_id": LAB_DEFAULTS["LAB_AWS_ACCESS_KEY_ID"],
     "aws_secret_access_key": LAB_DEFAULTS["LAB_AWS_SECRET_ACCESS_KEY"],
@@ -171,7 +172,33 @@ def lab_env(
     }
 
 
+# The fixtures that start a whole lab, each with its lane. `lab test` runs the slow tests in two pytest-xdist
+# workers (--dist loadgroup): every test of one lab goes to the same worker, so each lab starts once. The
+# biggest come first, so that the two workers each start on one and share out the rest.
+LAB_FIXTURE_LANES = {
+    "compose_stack": "compose",  # the compose rehearsal
+    "notebook_lab": "notebooks",
+    "airflow_lab": "airflow",  # Airflow on this session's services (tests/dags)
+    "stack_env": "stack",  # `lab up` and `lab down` in a sandbox
+}
+LANE_ORDER = list(LAB_FIXTURE_LANES.values())
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects by the marks added here, and before xdist reads its group
 def pytest_collection_modifyitems(items):
-    """Quick tests first, so that a broken unit shows within the first minutes; whole labs (slow) after.
-    The sort is stable: each group keeps its files' order, so module fixtures still start once."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is not None)
+    """Quick tests first, so that a broken unit shows within the first minute; whole labs (slow) after.
+    A test that uses a lab's fixture is slow and in that lab's lane. The sort is stable: each lane keeps its
+    files' order, so module fixtures still start once."""
+    for item in items:
+        lane = next((lane for name, lane in LAB_FIXTURE_LANES.items() if name in item.fixturenames), None)
+        if lane is not None:
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group(lane))
+        item.stash[LANE] = lane
+
+    def position(item) -> tuple[bool, int]:
+        lane = item.stash[LANE]
+        slow = item.get_closest_marker("slow") is not None
+        return slow, LANE_ORDER.index(lane) if lane else len(LANE_ORDER)
+
+    items.sort(key=position)

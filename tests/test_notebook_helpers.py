@@ -551,6 +551,7 @@ def test_errors_that_are_not_about_reaching_a_peer_are_not_waited_on():
         )
 
 
+@pytest.mark.slow  # a real `airflow` command: Airflow's own start-up
 def test_airflow_command_shows_what_airflow_printed_with_the_secrets_masked(lab, monkeypatch):
     # This test's Airflow has no metadata database of its own with the lab's connections in it (`lab up`
     # writes them there): Airflow's environment variables stand in, as its own secrets backend reads them.

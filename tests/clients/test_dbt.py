@@ -7,8 +7,12 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
+
 from tests.clients.clients import HERE, client_program, run_client
 from tests.emulator.wire_helpers import psycopg_connect, unique
+
+pytestmark = pytest.mark.slow  # dbt's whole project, run several times: half a minute
 
 MODELS = ("daily_scores_delete_insert", "daily_scores_merge")
 

@@ -7,7 +7,11 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from lab.config import REPO_ROOT, load_settings
+
+pytestmark = pytest.mark.slow  # each test parses every DAG file in an Airflow process of its own
 
 # Run in a fresh interpreter: any socket connect while Airflow imports and parses the DAG files raises,
 # which DagBag records as an import error of the file that tried.
