@@ -14,6 +14,7 @@ NO_TESTS_COLLECTED = 5
 def run_tests(args) -> int:
     ruff = [sys.executable, "-m", "ruff"]
     pytest = [sys.executable, "-m", "pytest", "-n", "2"]  # two workers: this project's machines have 2 cores
+    by_folder = ["-p", "tests.lanes", "--dist", "loadscope", "--no-loadscope-reorder"]
     steps = [
         # LocalStack, for the compose rehearsal (tests/compose): the tests' own, in a venv of its own.
         ["bash", "scripts/setup-localstack.sh"],
@@ -25,9 +26,9 @@ def run_tests(args) -> int:
         [*ruff, "format", "--check", "."],
         # The quick tests first, so that a broken unit is seen within a minute, before any lab starts.
         [*pytest, "-m", "not slow", *args.unknown_arguments],
-        # Then the whole labs, each in one worker (tests/conftest.py puts each lab's tests in one group), and
-        # the slowest tests named at the end, so that the next slowdown is seen.
-        [*pytest, "-m", "slow", "--dist", "loadgroup", "--durations=20", *args.unknown_arguments],
+        # Then the whole labs, each test folder (and so each lab) in one worker (tests/lanes.py), and the
+        # slowest tests named at the end, so that the next slowdown is seen.
+        [*pytest, *by_folder, "-m", "slow", "--durations=20", *args.unknown_arguments],
     ]
     for step in steps:
         print("+", " ".join(step[1:] if step[0] == sys.executable else step), flush=True)

@@ -172,9 +172,9 @@ def lab_env(
     }
 
 
-# The fixtures that start a whole lab, each with its lane. `lab test` runs the slow tests in two pytest-xdist
-# workers (--dist loadgroup): every test of one lab goes to the same worker, so each lab starts once. The
-# biggest come first, so that the two workers each start on one and share out the rest.
+# The fixtures that start a whole lab, each with its lane, biggest first. `lab test` runs the slow tests in
+# two pytest-xdist workers, a test folder in one worker (tests/lanes.py), so each lab starts once; they go
+# out in this order, so that the two workers each start on a big lab and share out the rest.
 LAB_FIXTURE_LANES = {
     "compose_stack": "compose",  # the compose rehearsal
     "notebook_lab": "notebooks",
@@ -184,7 +184,7 @@ LAB_FIXTURE_LANES = {
 LANE_ORDER = list(LAB_FIXTURE_LANES.values())
 
 
-@pytest.hookimpl(tryfirst=True)  # before -m selects by the marks added here, and before xdist reads its group
+@pytest.hookimpl(tryfirst=True)  # before -m selects by the marks added here
 def pytest_collection_modifyitems(items):
     """Quick tests first, so that a broken unit shows within the first minute; whole labs (slow) after.
     A test that uses a lab's fixture is slow and in that lab's lane. The sort is stable: each lane keeps its
@@ -193,7 +193,6 @@ def pytest_collection_modifyitems(items):
         lane = next((lane for name, lane in LAB_FIXTURE_LANES.items() if name in item.fixturenames), None)
         if lane is not None:
             item.add_marker(pytest.mark.slow)
-            item.add_marker(pytest.mark.xdist_group(lane))
         item.stash[LANE] = lane
 
     def position(item) -> tuple[bool, int]:

@@ -68,3 +68,13 @@ def test_missing_postgres_fails_with_what_to_start(monkeypatch):
         pass
     assert f"127.0.0.1:{closed_port}" in str(failure.value)
     assert "pg_ctlcluster" in str(failure.value)
+
+
+def test_the_slow_tests_are_shared_out_by_folder():
+    """tests/lanes.py: a folder's tests (one lab) stay together, whatever their parameters contain."""
+    from tests.lanes import FolderScheduling
+
+    scope = FolderScheduling._split_scope
+    assert scope(None, "tests/compose/test_rehearsal.py::test_notebook_runs[09_catchup]") == "tests/compose"
+    assert scope(None, "tests/notebooks/test_notebooks.py::test_x[a/b::c]") == "tests/notebooks"
+    assert scope(None, "tests/test_cli.py::test_y") == "tests"
