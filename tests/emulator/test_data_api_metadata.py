@@ -223,3 +223,137 @@ def test_catalog_errors(data_api, warehouse_database, call, members, error):
     assert raised.value.response["Error"]["Code"] == error
     if error == "DatabaseConnectionException":
         assert "h_dataapimeta_no_such_db" in raised.value.response["Error"]["Message"]
+
+
+def execute(client, sql: str, **members) -> dict:
+    """ExecuteStatement, then DescribeStatement once it has ended; SessionId from the execute answer."""
+    answer = client.execute_statement(Sql=sql, **members)
+    described = wait(client, answer["Id"])
+    described["ExecuteSessionId"] = answer.get("SessionId")
+    return described
+
+
+def test_a_session_keeps_its_connection(data_api, warehouse_database):
+    """Temporary tables and SET live on in the session; every statement runs on one backend."""
+    opened = execute(
+        data_api,
+        "create table #h_dataapimeta_tmp (n int)",
+        ClusterIdentifier="lab",
+        Database=warehouse_database,
+        SessionKeepAliveSeconds=30,
+    )
+    assert opened["Status"] == "FINISHED", opened.get("Error")
+    session_id = opened["ExecuteSessionId"]
+    assert session_id and opened["SessionId"] == session_id
+    steps = [
+        "insert into #h_dataapimeta_tmp values (1), (2)",
+        "set search_path to h_dataapimeta, public",
+        "select count(*) from #h_dataapimeta_tmp",
+        "select count(*) from nps_raw",  # found through the search_path set two statements before
+    ]
+    for sql in steps:
+        described = execute(data_api, sql, SessionId=session_id)
+        assert described["Status"] == "FINISHED", (sql, described.get("Error"))
+        assert described["SessionId"] == session_id and described["Database"] == warehouse_database
+    counted = [s for s in data_api.list_statements()["Statements"] if s.get("SessionId") == session_id]
+    assert len(counted) == 5
+    pids = [execute(data_api, "select pg_backend_pid()", SessionId=session_id)["Id"] for _ in range(2)]
+    assert rows(data_api, pids[0]) == rows(data_api, pids[1])
+    batch = data_api.batch_execute_statement(
+        Sqls=["insert into #h_dataapimeta_tmp values (3)", "select count(*) from #h_dataapimeta_tmp"],
+        SessionId=session_id,
+    )
+    assert batch["SessionId"] == session_id
+    assert wait(data_api, batch["Id"])["Status"] == "FINISHED"
+    assert rows(data_api, f"{batch['Id']}:2") == [[3]]
+    alone = execute(
+        data_api,
+        "select count(*) from #h_dataapimeta_tmp",
+        ClusterIdentifier="lab",
+        Database=warehouse_database,
+    )
+    assert alone["Status"] == "FAILED" and "does not exist" in alone["Error"]  # another connection
+
+
+def test_a_busy_session_refuses_a_second_statement(data_api, warehouse_database):
+    first = data_api.execute_statement(
+        Sql="select pg_sleep(1.5)",
+        ClusterIdentifier="lab",
+        Database=warehouse_database,
+        SessionKeepAliveSeconds=30,
+    )
+    session_id = first["SessionId"]
+    busy = data_api.list_sessions(SessionId=session_id)["Sessions"][0]
+    assert busy["Status"] == "BUSY" and busy["CurrentStatementId"] == first["Id"]
+    with pytest.raises(data_api.exceptions.ValidationException) as raised:
+        data_api.execute_statement(Sql="select 1", SessionId=session_id)
+    assert "busy" in raised.value.response["Error"]["Message"]
+    assert wait(data_api, first["Id"])["Status"] == "FINISHED"
+    assert execute(data_api, "select 2", SessionId=session_id)["Status"] == "FINISHED"
+    available = data_api.list_sessions(ClusterIdentifier="lab", Database=warehouse_database)["Sessions"]
+    mine = next(s for s in available if s["SessionId"] == session_id)
+    assert mine["Status"] == "AVAILABLE" and mine["SessionAliveSeconds"] == 30
+    assert "CurrentStatementId" not in mine
+
+
+def test_an_idle_session_closes_after_its_keep_alive(data_api, warehouse_database, warehouse):
+    opened = execute(
+        data_api,
+        "select pg_backend_pid()",
+        ClusterIdentifier="lab",
+        Database=warehouse_database,
+        SessionKeepAliveSeconds=1,
+    )
+    session_id, pid = opened["ExecuteSessionId"], rows(data_api, opened["Id"])[0][0]
+    with warehouse.cursor() as cursor:  # the session's backend, held open between statements
+        cursor.execute("select count(*) from pg_stat_activity where pid = %s", (pid,))
+        assert cursor.fetchone()[0] == 1
+    assert execute(data_api, "select 1", SessionId=session_id)["Status"] == "FINISHED"  # still open
+    deadline = time.monotonic() + 10
+    while data_api.list_sessions(SessionId=session_id)["Sessions"][0]["Status"] != "CLOSED":
+        assert time.monotonic() < deadline, "the idle session never closed"
+        time.sleep(0.1)
+    with pytest.raises(data_api.exceptions.ValidationException) as raised:
+        data_api.execute_statement(Sql="select 1", SessionId=session_id)
+    assert "Session is not available" in raised.value.response["Error"]["Message"]
+    with warehouse.cursor() as cursor:  # its connection is gone from the warehouse too
+        deadline = time.monotonic() + 5
+        while True:
+            cursor.execute("select count(*) from pg_stat_activity where pid = %s", (pid,))
+            if not cursor.fetchone()[0]:
+                break
+            assert time.monotonic() < deadline, "the closed session's backend is still there"
+            time.sleep(0.1)
+    assert session_id not in {s["SessionId"] for s in data_api.list_sessions()["Sessions"]}
+    closed = data_api.list_sessions(Status="CLOSED")["Sessions"]
+    assert session_id in {s["SessionId"] for s in closed}
+
+
+@pytest.mark.parametrize(
+    ("members", "message"),
+    [
+        ({"SessionId": "00000000-0000-4000-8000-000000000000"}, "is invalid"),
+        (
+            {"SessionId": "SESSION", "ClusterIdentifier": "lab"},
+            "SessionId cannot be combined with ClusterIdentifier",
+        ),
+        ({"SessionId": "SESSION", "Database": "dev"}, "SessionId cannot be combined with Database"),
+        (
+            {"ClusterIdentifier": "lab", "SessionKeepAliveSeconds": 86401},
+            "SessionKeepAliveSeconds must be between",
+        ),
+    ],
+)
+def test_session_errors(data_api, warehouse_database, members, message):
+    if members.get("SessionId") == "SESSION":
+        opened = execute(
+            data_api,
+            "select 1",
+            ClusterIdentifier="lab",
+            Database=warehouse_database,
+            SessionKeepAliveSeconds=5,
+        )
+        members = members | {"SessionId": opened["ExecuteSessionId"]}
+    with pytest.raises(data_api.exceptions.ValidationException) as raised:
+        data_api.execute_statement(Sql="select 1", **members)
+    assert message in raised.value.response["Error"]["Message"]
