@@ -4,6 +4,7 @@ X-Amz-Target ("RedshiftData.<Operation>"), a JSON body; errors as {"__type", "me
 
 from __future__ import annotations
 
+import base64
 import datetime
 import decimal
 import json
@@ -55,6 +56,18 @@ def not_found(statement_id: str) -> DataApiError:
     )
 
 
+def target(body: dict) -> dict:
+    """ClusterIdentifier or WorkgroupName, exactly one; the login members echoed back."""
+    cluster, workgroup = body.get("ClusterIdentifier"), body.get("WorkgroupName")
+    if cluster and workgroup:
+        raise validation("Only one of ClusterIdentifier or WorkgroupName can be specified")
+    if not cluster and not workgroup and not body.get("SessionId"):
+        raise validation("Either ClusterIdentifier or WorkgroupName is required")
+    if body.get("DbUser") and body.get("SecretArn"):
+        raise validation("Only one of DbUser or SecretArn can be specified")
+    return {k: body[k] for k in ("ClusterIdentifier", "WorkgroupName", "DbUser", "SecretArn") if body.get(k)}
+
+
 def operation_of(target: str | None) -> str:
     if not target or not target.startswith(TARGET_PREFIX):
         raise DataApiError("UnknownOperationException", f"unknown target {target!r}")
@@ -79,6 +92,35 @@ def _json_default(value):
     if isinstance(value, datetime.datetime):  # timestamps travel as epoch seconds in JSON 1.1
         return value.timestamp()
     raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def page_token(start: int) -> str:
+    """The NextToken of a page that ends before item `start`: opaque to the client."""
+    return base64.urlsafe_b64encode(f"row:{start}".encode()).decode()
+
+
+def page_start(token, length: int) -> int:
+    """Where the page a NextToken names starts: 0 without a token; ValidationException for a forged one."""
+    if token is None:
+        return 0
+    try:
+        kind, _, number = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
+        start = int(number)
+    except (ValueError, AttributeError):
+        raise validation("NextToken is not valid") from None
+    if kind != "row" or not 0 <= start <= length:
+        raise validation("NextToken is not valid")
+    return start
+
+
+def page_size(body: dict, limit: int) -> int:
+    """MaxResults, 0 to `limit` (0 or absent: `limit`), as the request shape's range says."""
+    size = body.get("MaxResults")
+    if size is None:
+        return limit
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size <= limit:
+        raise validation(f"MaxResults must be between 0 and {limit}")
+    return size or limit
 
 
 def new_statement_id() -> str:

@@ -6,18 +6,19 @@ logged. Statements reach the warehouse through the emulator's own PostgreSQL end
 
 from __future__ import annotations
 
-import base64
 import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from emulators.redshift.data_api import protocol
+from emulators.redshift.data_api import protocol, sessions
+from emulators.redshift.data_api.metadata import CatalogOperations
 from emulators.redshift.data_api.statements import Part, Statement, Store
 
 log = logging.getLogger(__name__)
 PAGE_BYTES = 100 * 1024 * 1024  # GetStatementResult answers at most about 100 MB of records a call
 MAX_BATCH = 40  # BatchExecuteStatement's Sqls: 1 to 40 statements
-LIST_LIMIT = 100  # ListStatements' MaxResults: 0 to 100
+LIST_LIMIT = 100  # ListStatements' and ListSessions' MaxResults: 0 to 100
+SESSION_CHOSEN = ("ClusterIdentifier", "WorkgroupName", "Database", "DbUser", "SecretArn")
 
 
 def _require(body: dict, name: str, kind: type = str):
@@ -27,18 +28,6 @@ def _require(body: dict, name: str, kind: type = str):
     if not isinstance(value, kind):
         raise protocol.validation(f"{name} must be a {kind.__name__}")
     return value
-
-
-def _target(body: dict) -> dict:
-    """ClusterIdentifier or WorkgroupName, exactly one; the login members echoed back."""
-    cluster, workgroup = body.get("ClusterIdentifier"), body.get("WorkgroupName")
-    if cluster and workgroup:
-        raise protocol.validation("Only one of ClusterIdentifier or WorkgroupName can be specified")
-    if not cluster and not workgroup and not body.get("SessionId"):
-        raise protocol.validation("Either ClusterIdentifier or WorkgroupName is required")
-    if body.get("DbUser") and body.get("SecretArn"):
-        raise protocol.validation("Only one of DbUser or SecretArn can be specified")
-    return {k: body[k] for k in ("ClusterIdentifier", "WorkgroupName", "DbUser", "SecretArn") if body.get(k)}
 
 
 def _parameters(body: dict) -> list[dict]:
@@ -51,7 +40,7 @@ def _parameters(body: dict) -> list[dict]:
     return parameters
 
 
-class Operations:
+class Operations(CatalogOperations):
     def __init__(self, store: Store, default_database: str) -> None:
         self.store = store
         self.default_database = default_database
@@ -66,19 +55,54 @@ class Operations:
         return self._submit(body, sqls, is_batch=True)
 
     def _submit(self, body: dict, sqls: list[str], is_batch: bool) -> dict:
-        request = _target(body)
-        database = body.get("Database") or self.default_database
+        statement_id = protocol.new_statement_id()
+        session, opened = self._session(body, statement_id)
+        if session is not None and not opened:  # the session chose the database and the login
+            request, database = dict(session.request), session.database
+        else:
+            request, database = protocol.target(body), body.get("Database") or self.default_database
         if body.get("StatementName"):
             request["StatementName"] = body["StatementName"]
-        statement_id = protocol.new_statement_id()
         parts = [
             Part(f"{statement_id}:{n}" if is_batch else statement_id, sql) for n, sql in enumerate(sqls, 1)
         ]
         parameters = [] if is_batch else _parameters(body)
-        statement = Statement(statement_id, parts, database, request, is_batch, parameters)
-        self.store.submit(statement)
+        statement = Statement(statement_id, parts, database, request, is_batch, parameters, session=session)
+        try:
+            self.store.submit(statement)
+        except protocol.DataApiError:
+            if session is not None:
+                self.store.sessions.unclaim(session, opened)
+            raise
         answer = {"Id": statement_id, "CreatedAt": statement.created, "Database": database}
+        if session is not None:
+            answer["SessionId"] = session.id
         return answer | {k: v for k, v in request.items() if k != "StatementName"}
+
+    def _session(self, body: dict, statement_id: str):
+        """(the session the statement runs in, whether it opens it now), or (None, False) for none."""
+        keep_alive = sessions.keep_alive_of(body)
+        session_id = body.get("SessionId")
+        if session_id:
+            chosen = [k for k in SESSION_CHOSEN if body.get(k)]
+            if chosen:
+                raise protocol.validation(
+                    f"SessionId cannot be combined with {', '.join(chosen)}: the session's own are used"
+                )
+            return self.store.sessions.claim(session_id, statement_id, keep_alive), False
+        if keep_alive is None:
+            return None, False
+        database = body.get("Database") or self.default_database
+        return self.store.sessions.open(database, protocol.target(body), keep_alive, statement_id), True
+
+    def ListSessions(self, body: dict) -> dict:
+        chosen = self.store.sessions.listed(body)
+        limit = protocol.page_size(body, LIST_LIMIT)
+        start = protocol.page_start(body.get("NextToken"), len(chosen))
+        answer = {"Sessions": [s.data() for s in chosen[start : start + limit]]}
+        if start + limit < len(chosen):
+            answer["NextToken"] = protocol.page_token(start + limit)
+        return answer
 
     def DescribeStatement(self, body: dict) -> dict:
         statement, part = self.store.get(_require(body, "Id"))
@@ -100,6 +124,8 @@ class Operations:
         } | {k: v for k, v in statement.request.items() if k != "StatementName"}
         if statement.error:
             answer["Error"] = statement.error
+        if statement.session is not None:
+            answer["SessionId"] = statement.session.id
         if statement.is_batch:
             answer["QueryString"] = ""
             answer["SubStatements"] = [self._describe_part(p) for p in statement.parts]
@@ -138,7 +164,7 @@ class Operations:
             raise protocol.validation(f"Query does not have result. Query status is {part.status}.")
         if part.columns is None:
             raise protocol.not_found(statement_id)
-        start = _token(body.get("NextToken"), len(part.records))
+        start = protocol.page_start(body.get("NextToken"), len(part.records))
         end, size = start, 0
         while end < len(part.records) and (end == start or size < self.store.page_bytes):
             size += sum(protocol.field_size(item) for item in part.records[end])
@@ -149,7 +175,7 @@ class Operations:
             "TotalNumRows": len(part.records),
         }
         if end < len(part.records):
-            answer["NextToken"] = base64.urlsafe_b64encode(f"row:{end}".encode()).decode()
+            answer["NextToken"] = protocol.page_token(end)
         return answer
 
     def ListStatements(self, body: dict) -> dict:
@@ -168,11 +194,11 @@ class Operations:
             )
             and (not body.get("Database") or s.database == body["Database"])
         ]
-        start = _token(body.get("NextToken"), len(chosen))
+        start = protocol.page_start(body.get("NextToken"), len(chosen))
         page = chosen[start : start + limit]
         answer = {"Statements": [self._summary(s) for s in page]}
         if start + limit < len(chosen):
-            answer["NextToken"] = base64.urlsafe_b64encode(f"row:{start + limit}".encode()).decode()
+            answer["NextToken"] = protocol.page_token(start + limit)
         return answer
 
     @staticmethod
@@ -193,25 +219,14 @@ class Operations:
             summary["StatementName"] = statement.request["StatementName"]
         if "SecretArn" in statement.request:
             summary["SecretArn"] = statement.request["SecretArn"]
+        if statement.session is not None:
+            summary["SessionId"] = statement.session.id
         return summary
 
     def CancelStatement(self, body: dict) -> dict:
         statement, _ = self.store.get(_require(body, "Id"))
         self.store.cancel(statement)
         return {"Status": True}
-
-
-def _token(token, length: int) -> int:
-    if token is None:
-        return 0
-    try:
-        kind, _, number = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
-        start = int(number)
-    except (ValueError, AttributeError):
-        raise protocol.validation("NextToken is not valid") from None
-    if kind != "row" or not 0 <= start <= length:
-        raise protocol.validation("NextToken is not valid")
-    return start
 
 
 def make_handler(operations: Operations) -> type[BaseHTTPRequestHandler]:

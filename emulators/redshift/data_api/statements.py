@@ -14,6 +14,7 @@ import psycopg
 from psycopg.postgres import types as pg_types
 
 from emulators.redshift.data_api import protocol
+from emulators.redshift.data_api.sessions import Session, Sessions
 
 ACTIVE = ("SUBMITTED", "PICKED", "STARTED")
 MAX_ACTIVE = 500  # the Data API's quota of active statements per cluster
@@ -71,6 +72,7 @@ class Statement:
     created: datetime.datetime = field(default_factory=now)
     cancelled: bool = False
     connection: psycopg.Connection | None = None
+    session: Session | None = None  # the session it runs in: its connection, kept after the statement
 
     @property
     def status(self) -> str:
@@ -117,6 +119,7 @@ class Store:
         self.page_bytes = page_bytes
         self.statements: dict[str, Statement] = {}
         self.lock = threading.Lock()
+        self.sessions = Sessions()
 
     def submit(self, statement: Statement) -> Statement:
         with self.lock:
@@ -156,22 +159,34 @@ class Store:
     def _run(self, statement: Statement) -> None:
         for part in statement.parts:
             part.set("PICKED")
-        try:
-            connection = psycopg.connect(
-                **self.connect, dbname=statement.database, autocommit=not statement.is_batch
-            )
-        except psycopg.Error as error:
-            for part in statement.parts:
-                part.set("FAILED", _message(error))
-            return
+        session = statement.session
+        connection = session.connection if session is not None else None
+        if connection is None:
+            try:
+                connection = psycopg.connect(**self.connect, dbname=statement.database, autocommit=True)
+            except psycopg.Error as error:
+                for part in statement.parts:
+                    part.set("FAILED", _message(error))
+                if session is not None:
+                    self.sessions.release(session)
+                return
+            if session is not None:
+                session.connection = connection
         statement.connection = connection
         try:
-            with connection:
+            if statement.is_batch:  # one transaction: one part fails, the transaction rolls back
+                with connection.transaction():
+                    self._run_parts(statement, connection)
+            else:
                 self._run_parts(statement, connection)
         except (psycopg.Error, ResultTooLarge):
-            pass  # the parts already carry the error; `with connection` rolled the batch back
+            pass  # the parts already carry the error
         finally:
             statement.connection = None
+            if session is None:
+                connection.close()
+            else:  # the session keeps its connection for the next statement
+                self.sessions.release(session)
 
     def _run_parts(self, statement: Statement, connection: psycopg.Connection) -> None:
         for index, part in enumerate(statement.parts):
