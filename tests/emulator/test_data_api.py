@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import time
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from lab import processes
 from lab.config import DatabaseUrl, load_settings
 from lab.stack import redshift_healthy
-from tests.conftest import AWS_TEST_KEYS, TEST_LOG_DIR
+from tests.conftest import TEST_LOG_DIR
+from tests.emulator.data_api_client import data_api_client, wait
 from tests.services import postgres_connect
 
 PAGE_BYTES = 2000  # a small page, so that a few hundred rows need NextToken
@@ -38,23 +37,9 @@ def data_api(postgres_url, warehouse_database, s3_endpoint, ports):
         env={"REDSHIFT_EMULATOR_DATA_API_PAGE_BYTES": str(PAGE_BYTES)},
         data_api=(api_port, str(upstream)),
     )
-    client = boto3.client(
-        "redshift-data",
-        endpoint_url=f"http://127.0.0.1:{api_port}",
-        config=Config(retries={"max_attempts": 1}),
-        **AWS_TEST_KEYS,
-    )
+    client = data_api_client(api_port)
     yield client
     process.stop()
-
-
-def wait(client, statement_id: str, timeout: float = 30) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        described = client.describe_statement(Id=statement_id)
-        if described["Status"] in ("FINISHED", "FAILED", "ABORTED") or time.monotonic() > deadline:
-            return described
-        time.sleep(0.05)
 
 
 def run(client, sql: str, **members) -> dict:

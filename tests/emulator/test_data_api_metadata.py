@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import time
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from lab import processes
 from lab.config import DatabaseUrl
-from tests.conftest import AWS_TEST_KEYS, TEST_LOG_DIR
+from tests.conftest import TEST_LOG_DIR
+from tests.emulator.data_api_client import data_api_client, wait
 
 SCHEMA = "h_dataapimeta"
 
@@ -29,12 +28,7 @@ def data_api(postgres_url, warehouse_database, s3_endpoint):
         TEST_LOG_DIR / "redshift-emulator-data-api-metadata.log",
         data_api=(api_port, str(upstream)),
     )
-    client = boto3.client(
-        "redshift-data",
-        endpoint_url=f"http://127.0.0.1:{api_port}",
-        config=Config(retries={"max_attempts": 1}),
-        **AWS_TEST_KEYS,
-    )
+    client = data_api_client(api_port)
     setup = [
         f"create schema {SCHEMA}",
         f"create table {SCHEMA}.nps_raw (id integer not null, score smallint, comment varchar(200),"
@@ -49,15 +43,6 @@ def data_api(postgres_url, warehouse_database, s3_endpoint):
     yield client
     run(client, [f"drop schema {SCHEMA} cascade"], warehouse_database)
     process.stop()
-
-
-def wait(client, statement_id: str, timeout: float = 30) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        described = client.describe_statement(Id=statement_id)
-        if described["Status"] in ("FINISHED", "FAILED", "ABORTED") or time.monotonic() > deadline:
-            return described
-        time.sleep(0.05)
 
 
 def run(client, sqls: list[str], database: str) -> dict:

@@ -80,12 +80,8 @@ def _name(body: dict, name: str) -> str | None:
 
 
 def _page(body: dict, items: list, key: str) -> dict:
-    limit = protocol.page_size(body, PAGE_LIMIT)
-    start = protocol.page_start(body.get("NextToken"), len(items))
-    answer = {key: items[start : start + limit]}
-    if start + limit < len(items):
-        answer["NextToken"] = protocol.page_token(start + limit)
-    return answer
+    chosen, more = protocol.page(body, items, PAGE_LIMIT)
+    return {key: chosen} | more
 
 
 def table_type(schema: str, kind: str) -> str:

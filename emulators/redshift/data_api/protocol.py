@@ -94,6 +94,20 @@ def _json_default(value):
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
+def now() -> datetime.datetime:
+    """When something happened, as the Data API reports it: UTC."""
+    return datetime.datetime.now(datetime.UTC)
+
+
+def page(body: dict, items: list, limit: int) -> tuple[list, dict]:
+    """The page of ``items`` a List call's MaxResults and NextToken ask for, and the NextToken member that
+    names the next page ({} on the last)."""
+    size = page_size(body, limit)
+    start = page_start(body.get("NextToken"), len(items))
+    more = {"NextToken": page_token(start + size)} if start + size < len(items) else {}
+    return items[start : start + size], more
+
+
 def page_token(start: int) -> str:
     """The NextToken of a page that ends before item `start`: opaque to the client."""
     return base64.urlsafe_b64encode(f"row:{start}".encode()).decode()

@@ -96,13 +96,8 @@ class Operations(CatalogOperations):
         return self.store.sessions.open(database, protocol.target(body), keep_alive, statement_id), True
 
     def ListSessions(self, body: dict) -> dict:
-        chosen = self.store.sessions.listed(body)
-        limit = protocol.page_size(body, LIST_LIMIT)
-        start = protocol.page_start(body.get("NextToken"), len(chosen))
-        answer = {"Sessions": [s.data() for s in chosen[start : start + limit]]}
-        if start + limit < len(chosen):
-            answer["NextToken"] = protocol.page_token(start + limit)
-        return answer
+        sessions_page, more = protocol.page(body, self.store.sessions.listed(body), LIST_LIMIT)
+        return {"Sessions": [s.data() for s in sessions_page]} | more
 
     def DescribeStatement(self, body: dict) -> dict:
         statement, part = self.store.get(_require(body, "Id"))
@@ -180,9 +175,6 @@ class Operations(CatalogOperations):
 
     def ListStatements(self, body: dict) -> dict:
         status = body.get("Status") or "ALL"
-        limit = body.get("MaxResults") or LIST_LIMIT
-        if not isinstance(limit, int) or not 0 <= limit <= LIST_LIMIT:
-            raise protocol.validation(f"MaxResults must be between 0 and {LIST_LIMIT}")
         prefix = body.get("StatementName") or ""
         chosen = [
             s
@@ -194,12 +186,8 @@ class Operations(CatalogOperations):
             )
             and (not body.get("Database") or s.database == body["Database"])
         ]
-        start = protocol.page_start(body.get("NextToken"), len(chosen))
-        page = chosen[start : start + limit]
-        answer = {"Statements": [self._summary(s) for s in page]}
-        if start + limit < len(chosen):
-            answer["NextToken"] = protocol.page_token(start + limit)
-        return answer
+        statements_page, more = protocol.page(body, chosen, LIST_LIMIT)
+        return {"Statements": [self._summary(s) for s in statements_page]} | more
 
     @staticmethod
     def _summary(statement: Statement) -> dict:

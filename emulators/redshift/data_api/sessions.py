@@ -21,10 +21,6 @@ TARGETS = ("ClusterIdentifier", "WorkgroupName")
 REAP_SECONDS = 0.25  # how often idle sessions are looked at: the precision of the keep-alive
 
 
-def now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
-
-
 @dataclass
 class Session:
     id: str
@@ -34,8 +30,8 @@ class Session:
     status: str = "BUSY"  # opened by the statement it runs first
     current_statement: str | None = None
     connection: psycopg.Connection | None = None  # opened by its first statement's thread, kept after
-    created: datetime.datetime = field(default_factory=now)
-    updated: datetime.datetime = field(default_factory=now)
+    created: datetime.datetime = field(default_factory=protocol.now)
+    updated: datetime.datetime = field(default_factory=protocol.now)
 
     @property
     def expires(self) -> datetime.datetime:
@@ -103,7 +99,7 @@ class Sessions:
                     f"Session {session_id} is busy running statement {session.current_statement}:"
                     " a session runs one statement at a time"
                 )
-            session.status, session.current_statement, session.updated = "BUSY", statement_id, now()
+            session.status, session.current_statement, session.updated = "BUSY", statement_id, protocol.now()
             if keep_alive is not None:
                 session.keep_alive = keep_alive
             return session
@@ -115,7 +111,7 @@ class Sessions:
             if session.status == "CLOSED" or connection is None or connection.closed or connection.broken:
                 self._close(session)
                 return
-            session.status, session.current_statement, session.updated = "AVAILABLE", None, now()
+            session.status, session.current_statement, session.updated = "AVAILABLE", None, protocol.now()
 
     def unclaim(self, session: Session, opened: bool) -> None:
         """A statement refused before it ran: the session it opened goes, the one it claimed stays."""
@@ -162,14 +158,14 @@ class Sessions:
         if session.status == "BUSY" and session.connection is not None:
             session.connection.cancel_safe()  # the 24 hours are up: "the query is terminated"
             return  # its statement's thread releases it, and release() closes it
-        session.status, session.current_statement, session.updated = "CLOSED", None, now()
+        session.status, session.current_statement, session.updated = "CLOSED", None, protocol.now()
         connection, session.connection = session.connection, None
         if connection is not None:
             connection.close()
 
     def _reap(self) -> None:
         while not self.stopped.wait(REAP_SECONDS):
-            moment = now()
+            moment = protocol.now()
             horizon = moment - datetime.timedelta(seconds=KEEP_CLOSED_SECONDS)
             with self.lock:
                 for key, session in list(self.sessions.items()):

@@ -30,10 +30,6 @@ class ResultTooLarge(Exception):
     """A result beyond the Data API's limits: the statement fails with the Data API's words."""
 
 
-def now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
-
-
 @dataclass
 class Part:
     """One SQL statement: the whole of ExecuteStatement, or one of a batch's SubStatements."""
@@ -42,8 +38,8 @@ class Part:
     sql: str
     status: str = "SUBMITTED"
     error: str | None = None
-    created: datetime.datetime = field(default_factory=now)
-    updated: datetime.datetime = field(default_factory=now)
+    created: datetime.datetime = field(default_factory=protocol.now)
+    updated: datetime.datetime = field(default_factory=protocol.now)
     started_ns: int = 0
     duration_ns: int = -1
     columns: list[dict] | None = None  # ColumnMetadata; None: no result set
@@ -52,7 +48,7 @@ class Part:
     result_size: int = -1
 
     def set(self, status: str, error: str | None = None) -> None:
-        self.status, self.updated = status, now()
+        self.status, self.updated = status, protocol.now()
         if status == "STARTED":
             self.started_ns = time.monotonic_ns()
         elif status in ("FINISHED", "FAILED", "ABORTED") and self.started_ns:
@@ -69,7 +65,7 @@ class Statement:
     request: dict  # the Execute/BatchExecute request's members, echoed by Describe and List
     is_batch: bool
     parameters: list[dict]
-    created: datetime.datetime = field(default_factory=now)
+    created: datetime.datetime = field(default_factory=protocol.now)
     cancelled: bool = False
     connection: psycopg.Connection | None = None
     session: Session | None = None  # the session it runs in: its connection, kept after the statement
@@ -152,7 +148,7 @@ class Store:
             connection.cancel_safe()
 
     def _forget_old(self) -> None:
-        horizon = now() - datetime.timedelta(seconds=KEEP_SECONDS)
+        horizon = protocol.now() - datetime.timedelta(seconds=KEEP_SECONDS)
         for key in [k for k, s in self.statements.items() if s.created < horizon and s.status not in ACTIVE]:
             del self.statements[key]
 
