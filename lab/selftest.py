@@ -33,7 +33,7 @@ def run_tests(args) -> int:
     for step in steps:
         print("+", " ".join(step[1:] if step[0] == sys.executable else step), flush=True)
         code = subprocess.call(step, cwd=REPO_ROOT)
-        if code and not (step[:2] == pytest[:2] and code == NO_TESTS_COLLECTED):
+        if code and not (step[:3] == pytest[:3] and code == NO_TESTS_COLLECTED):
             return code
     return 0
 
