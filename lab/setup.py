@@ -20,7 +20,7 @@ from seed import commands as seed_commands
 from seed import warehouse
 
 CONNECT_TIMEOUT = 5
-# The emulator's own system tables (emulators/redshift/system_tables.py): emptied by a reset.
+# The emulator's own system tables (emulators/redshift/catalog/system_tables.py): emptied by a reset.
 EMULATOR_SYSTEM_TABLES = ("redshift_emulator.stl_load_errors", "redshift_emulator.sys_query_history")
 
 
@@ -97,7 +97,7 @@ def ensure_warehouse_login(settings: Settings) -> None:
         cur.execute("SHOW server_version_num")
         if int(cur.fetchone()[0]) >= 150000:
             # Redshift does not enforce primary keys; the emulator stops PostgreSQL's checks in each session
-            # with session_replication_role (emulators/redshift/session.py), which needs this grant.
+            # with session_replication_role (emulators/redshift/wire/session.py), which needs this grant.
             cur.execute(
                 sql.SQL("GRANT SET ON PARAMETER session_replication_role TO {}").format(
                     sql.Identifier(redshift.user)

@@ -98,3 +98,57 @@ def test_the_checks_see_a_circle_and_an_upward_import(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("def later():\n    from lab import setup\n    import seed.nps\n")
     assert imports_of(sample, {"lab", "lab.setup", "seed.nps"}) == {"lab.setup", "seed.nps"}
+
+
+# The emulator's layers, top first (emulators/redshift/README.md draws them): a module imports only modules
+# of its own layer or of the layers below it.
+EMULATOR_LAYERS = ("cli", "wire", "data_api", "catalog", "sql", "unload", "load", "ground")
+EMULATOR_ROOT = REPO_ROOT / "emulators" / "redshift"
+
+
+def emulator_layer(name: str) -> str:
+    """emulators.redshift.wire.session -> wire; a module beside the packages is cli (the command line) or
+    the ground floor."""
+    part = name.split(".")[2] if name.count(".") >= 2 else ""
+    if part in EMULATOR_LAYERS:
+        return part
+    return "cli" if part in ("cli", "__main__") else "ground"
+
+
+def emulator_graph(root: Path = EMULATOR_ROOT) -> dict[str, set[str]]:
+    found = {}
+    for path in root.rglob("*.py"):
+        relative = path.relative_to(root).with_suffix("")
+        parts = relative.parts[:-1] if relative.name == "__init__" else relative.parts
+        found[".".join(("emulators", "redshift", *parts))] = path
+    known = set(found)
+    return {name: imports_of(path, known) - {name} for name, path in found.items()}
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    rank = {layer: index for index, layer in enumerate(EMULATOR_LAYERS)}
+    return sorted(
+        f"{name} ({emulator_layer(name)}) imports {target} ({emulator_layer(target)})"
+        for name, targets in graph.items()
+        for target in targets
+        if rank[emulator_layer(target)] < rank[emulator_layer(name)]
+    )
+
+
+def test_the_emulators_layers_import_only_downward():
+    upward = upward_imports(emulator_graph())
+    assert not upward, "emulator modules importing a layer above their own:\n" + "\n".join(upward)
+
+
+def test_the_layer_check_sees_an_upward_import(tmp_path):
+    package = tmp_path / "load"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "s3.py").write_text("def later():\n    from emulators.redshift.wire import session\n")
+    wire = tmp_path / "wire"
+    wire.mkdir()
+    (wire / "__init__.py").write_text("")
+    (wire / "session.py").write_text("from emulators.redshift.load import s3\n")
+    assert upward_imports(emulator_graph(tmp_path)) == [
+        "emulators.redshift.load.s3 (load) imports emulators.redshift.wire.session (wire)"
+    ]

@@ -12,10 +12,10 @@ import logging
 import os
 import sys
 
-from emulators.redshift import limits
 from emulators.redshift.data_api import server as data_api_server
 from emulators.redshift.database_url import DatabaseUrl, redact
-from emulators.redshift.server import ServerConfig, serve
+from emulators.redshift.wire import limits
+from emulators.redshift.wire.server import ServerConfig, serve
 
 
 def parse_args(

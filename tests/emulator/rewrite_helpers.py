@@ -1,5 +1,5 @@
 """What the rewriting tests compare: the statement PostgreSQL runs, without the comment that carries a CREATE
-TABLE's Redshift attributes to the catalog (emulators/redshift/table_attributes.py, tested on its own)."""
+TABLE's Redshift attributes to the catalog (emulators/redshift/sql/table_attributes.py, tested on its own)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ import uuid
 
 import pytest
 
-from emulators.redshift.rewrite import rewrite
+from emulators.redshift.sql.rewrite import rewrite
 from tests.emulator.wire_helpers import direct, psycopg2_connect
 
 # Redshift SQL -> what PostgreSQL receives: each call of one of the emulator's functions qualified with its

@@ -1,11 +1,11 @@
-"""Queries of Redshift's catalog as clients send them (emulators/redshift/catalog_queries.py): the rewritten
-text, rule by rule; tests/clients runs the clients themselves."""
+"""Queries of Redshift's catalog as clients send them (emulators/redshift/sql/catalog_queries.py): the
+rewritten text, rule by rule; tests/clients runs the clients themselves."""
 
 from __future__ import annotations
 
 import pytest
 
-from emulators.redshift.rewrite import rewrite
+from emulators.redshift.sql.rewrite import rewrite
 
 
 @pytest.mark.parametrize(

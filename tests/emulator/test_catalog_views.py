@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulators.redshift.functions import SEARCH_PATH_TAIL
+from emulators.redshift.sql.functions import SEARCH_PATH_TAIL
 from tests.emulator.wire_helpers import psycopg_connect, unique
 
 

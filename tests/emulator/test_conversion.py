@@ -6,7 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from emulators.redshift.conversion import (
+from emulators.redshift.errors import RedshiftError
+from emulators.redshift.load.conversion import (
     BadField,
     Column,
     RowConverter,
@@ -14,10 +15,9 @@ from emulators.redshift.conversion import (
     load_columns,
     needs_row_conversion,
 )
-from emulators.redshift.copy_options import declared_null
-from emulators.redshift.errors import RedshiftError
+from emulators.redshift.load.copy_options import declared_null
+from emulators.redshift.load.records import RowWriter, read_records
 from emulators.redshift.plan import CopyFromS3, S3Credentials
-from emulators.redshift.records import RowWriter, read_records
 
 NPS = [Column("id", "integer", True), Column("created_at", "timestamp without time zone", False)]
 PEOPLE = [Column("id", "integer", True), Column("name", "character varying(5)", False)]

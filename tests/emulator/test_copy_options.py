@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from emulators.redshift.copy_options import (
+from emulators.redshift.errors import RedshiftError
+from emulators.redshift.load.copy_options import (
     copy_from_stdin_sql,
     copy_to_stdout_sql,
     parse_copy,
     parse_unload,
 )
-from emulators.redshift.errors import RedshiftError
 from emulators.redshift.plan import CopyFromS3, S3Credentials, UnloadToS3
 from emulators.redshift.tokens import significant, tokenize
 

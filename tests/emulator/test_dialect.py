@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from emulators.redshift.dialect import SHOW_SEARCH_PATH_SQL
 from emulators.redshift.errors import RedshiftError
-from emulators.redshift.functions import SEARCH_PATH_TAIL
-from emulators.redshift.rewrite import rewrite
+from emulators.redshift.sql.dialect import SHOW_SEARCH_PATH_SQL
+from emulators.redshift.sql.functions import SEARCH_PATH_TAIL
+from emulators.redshift.sql.rewrite import rewrite
 from tests.emulator.rewrite_helpers import without_declared
 
 COMMA, COMMA_SPACE, PIPE = "','", "', '", "'|'"

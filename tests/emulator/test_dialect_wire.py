@@ -7,7 +7,7 @@ import datetime
 import psycopg2
 import pytest
 
-from emulators.redshift.functions import FUNCTION_SCHEMA
+from emulators.redshift.sql.functions import FUNCTION_SCHEMA
 from tests.emulator.wire_helpers import (
     fresh_schema,
     nps_table,

@@ -6,11 +6,16 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from emulators.redshift.conversion import BadField, Column
-from emulators.redshift.copy_options import copy_from_stdin_sql, parse_copy
 from emulators.redshift.errors import RedshiftError
-from emulators.redshift.json_load import JsonRowConverter, json_records, parse_jsonpath, parse_jsonpaths
-from emulators.redshift.parquet_load import compatible
+from emulators.redshift.load.conversion import BadField, Column
+from emulators.redshift.load.copy_options import copy_from_stdin_sql, parse_copy
+from emulators.redshift.load.json_records import (
+    JsonRowConverter,
+    json_records,
+    parse_jsonpath,
+    parse_jsonpaths,
+)
+from emulators.redshift.load.parquet import compatible
 from emulators.redshift.tokens import significant, tokenize
 
 NPS_COLUMNS = [Column("id", "integer", True), Column("created_at", "timestamp without time zone", False)]

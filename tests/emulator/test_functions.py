@@ -15,8 +15,8 @@ import psycopg
 import pytest
 import redshift_connector
 
-from emulators.redshift.dateparts import DATEPARTS
-from emulators.redshift.functions import (
+from emulators.redshift.sql.dateparts import DATEPARTS
+from emulators.redshift.sql.functions import (
     FUNCTION_SCHEMA,
     SEARCH_PATH_TAIL,
     UNSUPPORTED_FUNCTIONS,

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psutil
 
-from emulators.redshift import statement_cache
+from emulators.redshift.wire import statement_cache
 from tests.emulator.wire_helpers import NPS_DDL, NPS_ROWS, copy_sql, psycopg2_connect, unique
 
 CONCURRENT_COPIES = 20

@@ -2,7 +2,7 @@
 
 import time
 
-from emulators.redshift.system_tables import QueryIds
+from emulators.redshift.catalog.system_tables import QueryIds
 
 
 def test_query_ids_grow_with_the_clock_across_emulators():

@@ -6,7 +6,7 @@ import pytest
 
 from emulators.redshift.errors import RedshiftError
 from emulators.redshift.plan import CopyFromS3, S3Credentials, UnloadToS3
-from emulators.redshift.rewrite import mask_secrets, rewrite
+from emulators.redshift.sql.rewrite import mask_secrets, rewrite
 from seed.warehouse import NPS_DDL
 from tests.emulator.rewrite_helpers import without_declared
 

@@ -13,10 +13,10 @@ import uuid
 import psycopg2
 import pytest
 
-from emulators.redshift import s3_load
 from emulators.redshift.errors import RedshiftError
-from emulators.redshift.rewrite import rewrite
-from emulators.redshift.s3_load import S3Load
+from emulators.redshift.load import s3 as s3_load
+from emulators.redshift.load.s3 import S3Load
+from emulators.redshift.sql.rewrite import rewrite
 from lab import processes
 from tests.conftest import TEST_LOG_DIR
 

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from emulators.redshift.functions import SEARCH_PATH_TAIL
-from emulators.redshift.rewrite import rewrite
+from emulators.redshift.sql.functions import SEARCH_PATH_TAIL
+from emulators.redshift.sql.rewrite import rewrite
 from tests.emulator.wire_helpers import psycopg_connect, unique
 
 

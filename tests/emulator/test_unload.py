@@ -8,10 +8,10 @@ import uuid
 
 import pytest
 
-from emulators.redshift import unload
 from emulators.redshift.errors import RedshiftError
-from emulators.redshift.rewrite import rewrite
-from emulators.redshift.unload import S3Unload
+from emulators.redshift.sql.rewrite import rewrite
+from emulators.redshift.unload import writer as unload
+from emulators.redshift.unload.writer import S3Unload
 
 QUERY = "select id, nullif(id % 3, 0) as score, ''a|b'' as note from generate_series(1, 4) as id"
 

@@ -15,7 +15,7 @@ import psycopg2
 import pytest
 
 from emulators.redshift.cli import parse_args
-from emulators.redshift.server import ServerConfig
+from emulators.redshift.wire.server import ServerConfig
 from lab import processes
 from lab.config import DatabaseUrl
 from tests.conftest import TEST_LOG_DIR

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emulators.redshift.builtins import is_a_name
-from emulators.redshift.catalog_queries import rewrite_catalog_reads
-from emulators.redshift.dateparts import canonical_datepart
 from emulators.redshift.errors import RedshiftError
-from emulators.redshift.functions import FUNCTION_SCHEMA, SEARCH_PATH_TAIL
+from emulators.redshift.sql.builtins import is_a_name
+from emulators.redshift.sql.catalog_queries import rewrite_catalog_reads
+from emulators.redshift.sql.dateparts import canonical_datepart
+from emulators.redshift.sql.functions import FUNCTION_SCHEMA, SEARCH_PATH_TAIL
 from emulators.redshift.tokens import (
     NUMBER,
     QIDENT,

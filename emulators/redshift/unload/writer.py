@@ -19,11 +19,11 @@ import zlib
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from emulators.redshift.copy_options import LARGEST_UNLOAD_FILE
 from emulators.redshift.errors import RedshiftError
+from emulators.redshift.load.copy_options import LARGEST_UNLOAD_FILE
+from emulators.redshift.load.s3 import s3_client, s3_error, split_s3_url
 from emulators.redshift.plan import UnloadToS3
-from emulators.redshift.s3_load import s3_client, s3_error, split_s3_url
-from emulators.redshift.unload_formats import BinaryRows, ParquetRows, json_line
+from emulators.redshift.unload.formats import BinaryRows, ParquetRows, json_line
 
 PART_SIZE = 8 * 1024 * 1024  # S3 multipart parts must be at least 5 MiB, except the last
 GROUP_ROWS = 64 * 1024  # rows of one Parquet row group

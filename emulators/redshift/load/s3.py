@@ -10,7 +10,7 @@ When the COPY needs Redshift's per-field rules (``convert_rows``, see conversion
 each file into records, converts them, skips the bad ones MAXERROR allows (``rejected``) and writes the
 rest in the format declared upstream; it remembers where each recent row came from instead of counting
 newlines. JSON files take that path too (json_load.py turns each record into fields). Parquet files are
-read a row group at a time and written upstream as CSV by Arrow (parquet_load.py).
+read a row group at a time and written upstream as CSV by Arrow (load/parquet.py).
 """
 
 from __future__ import annotations
@@ -34,12 +34,12 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from emulators.redshift.conversion import BadField, Column, RowConverter
-from emulators.redshift.copy_options import declared_null
 from emulators.redshift.errors import RedshiftError
-from emulators.redshift.json_load import JsonPath, JsonRowConverter, parse_jsonpaths
+from emulators.redshift.load.conversion import BadField, Column, RowConverter
+from emulators.redshift.load.copy_options import declared_null
+from emulators.redshift.load.json_records import JsonPath, JsonRowConverter, parse_jsonpaths
+from emulators.redshift.load.records import RowWriter, read_records
 from emulators.redshift.plan import CopyFromS3, LoadErrorRow, S3Credentials
-from emulators.redshift.records import RowWriter, read_records
 
 CHUNK_SIZE = 256 * 1024
 PREFETCH_CHUNKS = 4
@@ -271,7 +271,7 @@ class S3Load:
     def _parquet_items(self) -> Iterator[tuple[int, bytes]]:
         """(file index, CSV of some of its rows) for every Parquet file, noting where each piece starts."""
         # Imported here: pyarrow adds tens of MB to the process, which only Parquet loads should pay.
-        from emulators.redshift import parquet_load
+        from emulators.redshift.load import parquet as parquet_load
 
         for index, s3_object in enumerate(self._objects):
             try:

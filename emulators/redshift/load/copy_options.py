@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import fields
 
-from emulators.redshift.conversion import check_format_string
 from emulators.redshift.errors import RedshiftError
+from emulators.redshift.load.conversion import check_format_string
 from emulators.redshift.plan import CopyFromS3, S3Credentials, UnloadToS3
 from emulators.redshift.tokens import NUMBER, OP, QIDENT, STRING, WORD, Token, quote_literal, string_value
 

@@ -23,16 +23,17 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from emulators.redshift import limits, messages, statement_cache, unload_cleanup
-from emulators.redshift.conversion import Column, columns_sql, load_columns, needs_row_conversion
+from emulators.redshift.catalog.system_tables import LoadContext, SystemTables, next_query_id
 from emulators.redshift.database_url import DatabaseUrl
 from emulators.redshift.errors import RedshiftError
-from emulators.redshift.functions import EXPLAINED_SQLSTATES, SEARCH_PATH_TAIL, explained_error
-from emulators.redshift.long_rewrites import LongRewrites
-from emulators.redshift.messages import Backend, Frontend
+from emulators.redshift.load.conversion import Column, columns_sql, load_columns, needs_row_conversion
 from emulators.redshift.plan import CopyFromS3, LoadErrorRow, Rewritten, UnloadToS3
-from emulators.redshift.rewrite import mask_secrets
-from emulators.redshift.system_tables import LoadContext, SystemTables, next_query_id
+from emulators.redshift.sql.functions import EXPLAINED_SQLSTATES, SEARCH_PATH_TAIL, explained_error
+from emulators.redshift.sql.long_rewrites import LongRewrites
+from emulators.redshift.sql.rewrite import mask_secrets
+from emulators.redshift.unload import cleanup as unload_cleanup
+from emulators.redshift.wire import limits, messages, statement_cache
+from emulators.redshift.wire.messages import Backend, Frontend
 
 log = logging.getLogger(__name__)
 
@@ -931,7 +932,7 @@ class Session:
     async def _feed(self, request: Request, spec: CopyFromS3) -> None:
         """Stream the S3 objects into upstream's COPY FROM STDIN, reading the next chunk in a worker
         thread while the current one is written, so the event loop keeps serving other clients."""
-        from emulators.redshift.s3_load import S3Load
+        from emulators.redshift.load.s3 import S3Load
 
         try:
             request.load = load = await self._blocking(S3Load, spec, self.s3_endpoint)
@@ -1014,7 +1015,7 @@ class Session:
         return DROP
 
     async def _start_unload(self, request: Request, spec: UnloadToS3) -> None:
-        from emulators.redshift.unload import S3Unload
+        from emulators.redshift.unload.writer import S3Unload
 
         try:
             request.unload = await self._blocking(S3Unload, spec, self.s3_endpoint)

@@ -18,8 +18,8 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
-from emulators.redshift.conversion import BadField, Column, RowConverter
 from emulators.redshift.errors import RedshiftError
+from emulators.redshift.load.conversion import BadField, Column, RowConverter
 from emulators.redshift.plan import CopyFromS3
 
 AUTO = "auto"

@@ -24,17 +24,27 @@ from __future__ import annotations
 
 import re
 
-from emulators.redshift.builtins import (
+from emulators.redshift.load.copy_options import (
+    copy_from_stdin_sql,
+    copy_to_stdout_sql,
+    parse_copy,
+    parse_unload,
+)
+from emulators.redshift.plan import CopyFromS3, Rewritten, UnloadToS3
+from emulators.redshift.sql.builtins import (
     LIBRARY_NAMES,
     LIBRARY_RELATIONS,
     qualify_library_calls,
     qualify_library_relations,
 )
-from emulators.redshift.catalog_queries import TRIGGER_WORDS as CATALOG_TRIGGER_WORDS
-from emulators.redshift.copy_options import copy_from_stdin_sql, copy_to_stdout_sql, parse_copy, parse_unload
-from emulators.redshift.dialect import Statement, rewrite_expressions, rewrite_search_path, show_command_sql
-from emulators.redshift.plan import CopyFromS3, Rewritten, UnloadToS3
-from emulators.redshift.table_attributes import altered_table_sql, declared_comment
+from emulators.redshift.sql.catalog_queries import TRIGGER_WORDS as CATALOG_TRIGGER_WORDS
+from emulators.redshift.sql.dialect import (
+    Statement,
+    rewrite_expressions,
+    rewrite_search_path,
+    show_command_sql,
+)
+from emulators.redshift.sql.table_attributes import altered_table_sql, declared_comment
 from emulators.redshift.tokens import (
     DOLLAR,
     HASH,

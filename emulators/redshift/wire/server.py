@@ -9,11 +9,12 @@ import sys
 import weakref
 from dataclasses import dataclass
 
-from emulators.redshift import limits, unload_cleanup
+from emulators.redshift.catalog.system_tables import SystemTables
 from emulators.redshift.data_api import server as data_api_server
 from emulators.redshift.database_url import DatabaseUrl
-from emulators.redshift.session import Session
-from emulators.redshift.system_tables import SystemTables
+from emulators.redshift.unload import cleanup as unload_cleanup
+from emulators.redshift.wire import limits
+from emulators.redshift.wire.session import Session
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
-from emulators.redshift.json_load import json_records
+from emulators.redshift.load.json_records import json_records
 from emulators.redshift.plan import CopyFromS3
 
 # (line_number, raw, fields): a plain tuple, the cheapest object to make for every row.

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import psycopg
 
-from emulators.redshift.dateparts import DATEPARTS
 from emulators.redshift.errors import RedshiftError
+from emulators.redshift.sql.dateparts import DATEPARTS
 
 FUNCTION_SCHEMA = "redshift_emulator"
 # What the emulator appends to every search path, the client's own or one it sets (SET search_path): after
@@ -35,7 +35,7 @@ FUNCTION_SCHEMA = "redshift_emulator"
 # (r_search_path.html), so no user's function, operator or type shadows a built-in (builtins.py).
 SEARCH_PATH_TAIL = FUNCTION_SCHEMA
 
-SQL_DIR = Path(__file__).with_name("sql")
+SQL_DIR = Path(__file__).parent
 # In this order: each file uses only what the files before it define; pass_through.sql reads them all.
 LIBRARY_FILES = (
     "dates.sql", "strings.sql", "numbers.sql", "conditionals.sql", "catalog.sql", "table_attributes.sql"

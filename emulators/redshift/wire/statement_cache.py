@@ -13,10 +13,10 @@ import logging
 import threading
 from collections import OrderedDict
 
-from emulators.redshift import messages
 from emulators.redshift.errors import RedshiftError
 from emulators.redshift.plan import Rewritten
-from emulators.redshift.rewrite import rewrite
+from emulators.redshift.sql.rewrite import rewrite
+from emulators.redshift.wire import messages
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import re
 
-from emulators.redshift.catalog_queries import SYSTEM_VIEWS
-from emulators.redshift.functions import FUNCTION_SCHEMA, emulated_signatures
+from emulators.redshift.sql.catalog_queries import SYSTEM_VIEWS
+from emulators.redshift.sql.functions import FUNCTION_SCHEMA, emulated_signatures
 from emulators.redshift.tokens import QIDENT, WORD, Token
 
 # Every function and aggregate name of the library (its inner _helpers excepted).

@@ -6,7 +6,7 @@ Pure rules; the session applies them and ends the client with FATAL 08P01 when o
 
 from __future__ import annotations
 
-from emulators.redshift.messages import Frontend, ProtocolViolation
+from emulators.redshift.wire.messages import Frontend, ProtocolViolation
 
 # src/include/libpq/pqcomm.h, MAX_STARTUP_PACKET_LENGTH: a longer startup packet is refused at once.
 MAX_STARTUP_PACKET_LENGTH = 10_000

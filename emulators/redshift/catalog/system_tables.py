@@ -29,10 +29,10 @@ from datetime import datetime, timedelta
 
 import psycopg
 
-from emulators.redshift.conversion import printable
 from emulators.redshift.database_url import DatabaseUrl
-from emulators.redshift.functions import FUNCTION_SCHEMA, install_library, library_installed
+from emulators.redshift.load.conversion import printable
 from emulators.redshift.plan import LoadErrorRow
+from emulators.redshift.sql.functions import FUNCTION_SCHEMA, install_library, library_installed
 
 log = logging.getLogger(__name__)
 

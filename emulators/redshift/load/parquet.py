@@ -22,8 +22,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from emulators.redshift.conversion import Column
 from emulators.redshift.errors import RedshiftError
+from emulators.redshift.load.conversion import Column
 
 BATCH_ROWS = 64 * 1024
 CHUNK_BYTES = 256 * 1024  # CSV sent upstream in one CopyData message, as s3_load's CHUNK_SIZE
@@ -82,7 +82,7 @@ class S3RangeFile(io.RawIOBase):
 
 def spectrum_error(context: str, code: int) -> RedshiftError:
     # Imported here: s3_load imports this module.
-    from emulators.redshift.s3_load import redshift_detail
+    from emulators.redshift.load.s3 import redshift_detail
 
     return RedshiftError(SPECTRUM_SCAN_ERROR, detail=redshift_detail(SPECTRUM_SCAN_ERROR, code, context))
 
