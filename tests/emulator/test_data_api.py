@@ -4,6 +4,8 @@ paging, errors, batches in one transaction, cancellation and listing."""
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 
 import pytest
@@ -122,6 +124,52 @@ def test_paging_with_next_token(data_api, database):
     assert numbers == list(range(1, 501))
     paginated = data_api.get_paginator("get_statement_result").paginate(Id=described["Id"])
     assert sum(len(p["Records"]) for p in paginated) == 500
+
+
+def test_csv_results_through_get_statement_result_v2(data_api, database):
+    """ResultFormat CSV (API_GetStatementResultV2.html): the column names first, a NULL as an empty field,
+    text with a comma, a quote or a line break quoted; Describe and List say CSV."""
+    sql = (
+        "select 1 as i, 'a,b' as s, 'say \"hi\"' as q, E'two\\nlines' as l, null::int as nothing,"
+        " true as t, 12.30::numeric(5,2) as n, date '2026-01-02' as d"
+    )
+    described = run(data_api, sql, db=database, ResultFormat="CSV")
+    assert described["Status"] == "FINISHED", described.get("Error")
+    assert described["ResultFormat"] == "CSV"
+    result = data_api.get_statement_result_v2(Id=described["Id"])
+    assert result["ResultFormat"] == "CSV" and result["TotalNumRows"] == 1
+    assert [c["name"] for c in result["ColumnMetadata"]] == ["i", "s", "q", "l", "nothing", "t", "n", "d"]
+    text = "".join(r["CSVRecords"] for r in result["Records"])
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["i", "s", "q", "l", "nothing", "t", "n", "d"],
+        ["1", "a,b", 'say "hi"', "two\nlines", "", "true", "12.30", "2026-01-02"],
+    ]
+    listed = data_api.list_statements(StatementName="", Status="ALL")["Statements"]
+    assert next(s for s in listed if s["Id"] == described["Id"])["ResultFormat"] == "CSV"
+    with pytest.raises(data_api.exceptions.ValidationException, match="GetStatementResultV2"):
+        data_api.get_statement_result(Id=described["Id"])
+    json_run = run(data_api, "select 1", db=database)
+    with pytest.raises(data_api.exceptions.ValidationException, match="read it with GetStatementResult"):
+        data_api.get_statement_result_v2(Id=json_run["Id"])
+    refused = data_api.exceptions.ValidationException
+    with pytest.raises(refused, match="ResultFormat must be one of"):
+        data_api.execute_statement(
+            Sql="select 1", ClusterIdentifier="lab", Database=database, ResultFormat="XML"
+        )
+
+
+def test_csv_results_page_with_next_token(data_api, database):
+    described = run(
+        data_api,
+        "select g as n, repeat('x', 20) as pad from generate_series(1, 500) g",
+        db=database,
+        ResultFormat="CSV",
+    )
+    pages = list(data_api.get_paginator("get_statement_result_v2").paginate(Id=described["Id"]))
+    assert len(pages) > 1
+    rows = list(csv.reader(io.StringIO("".join(r["CSVRecords"] for p in pages for r in p["Records"]))))
+    assert rows[0] == ["n", "pad"], "the column names head the first page only"
+    assert [int(row[0]) for row in rows[1:]] == list(range(1, 501))
 
 
 def test_failing_statement_carries_redshift_error(data_api, database):

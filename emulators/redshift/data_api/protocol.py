@@ -5,8 +5,10 @@ X-Amz-Target ("RedshiftData.<Operation>"), a JSON body; errors as {"__type", "me
 from __future__ import annotations
 
 import base64
+import csv
 import datetime
 import decimal
+import io
 import json
 import uuid
 
@@ -158,6 +160,27 @@ def field(value, type_name: str) -> dict:
     if isinstance(value, (datetime.date, datetime.time)):
         return {"stringValue": value.isoformat()}
     return {"stringValue": str(value)}
+
+
+def csv_text(header: list[str] | None, records: list[list[dict]]) -> str:
+    """Records as CSV (GetStatementResultV2's CSVRecords): a NULL is an empty field, text quoted where it
+    holds a comma, a quote or a line break."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if header is not None:
+        writer.writerow(header)
+    for record in records:
+        writer.writerow([_csv_value(item) for item in record])
+    return out.getvalue()
+
+
+def _csv_value(item: dict) -> str:
+    if "isNull" in item:
+        return ""
+    value = next(iter(item.values()))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def field_size(item: dict) -> int:

@@ -19,6 +19,7 @@ PAGE_BYTES = 100 * 1024 * 1024  # GetStatementResult answers at most about 100 M
 MAX_BATCH = 40  # BatchExecuteStatement's Sqls: 1 to 40 statements
 LIST_LIMIT = 100  # ListStatements' and ListSessions' MaxResults: 0 to 100
 SESSION_CHOSEN = ("ClusterIdentifier", "WorkgroupName", "Database", "DbUser", "SecretArn")
+RESULT_FORMATS = ("JSON", "CSV")  # ExecuteStatement's ResultFormat; CSV is read by GetStatementResultV2
 
 
 def _require(body: dict, name: str, kind: type = str):
@@ -28,6 +29,13 @@ def _require(body: dict, name: str, kind: type = str):
     if not isinstance(value, kind):
         raise protocol.validation(f"{name} must be a {kind.__name__}")
     return value
+
+
+def _result_format(body: dict) -> str:
+    chosen = body.get("ResultFormat") or "JSON"
+    if chosen not in RESULT_FORMATS:
+        raise protocol.validation(f"ResultFormat must be one of {', '.join(RESULT_FORMATS)}")
+    return chosen
 
 
 def _parameters(body: dict) -> list[dict]:
@@ -63,6 +71,7 @@ class Operations(CatalogOperations):
             request, database = protocol.target(body), body.get("Database") or self.default_database
         if body.get("StatementName"):
             request["StatementName"] = body["StatementName"]
+        request["ResultFormat"] = _result_format(body)
         parts = [
             Part(f"{statement_id}:{n}" if is_batch else statement_id, sql) for n, sql in enumerate(sqls, 1)
         ]
@@ -77,7 +86,7 @@ class Operations(CatalogOperations):
         answer = {"Id": statement_id, "CreatedAt": statement.created, "Database": database}
         if session is not None:
             answer["SessionId"] = session.id
-        return answer | {k: v for k, v in request.items() if k != "StatementName"}
+        return answer | {k: v for k, v in request.items() if k not in ("StatementName", "ResultFormat")}
 
     def _session(self, body: dict, statement_id: str):
         """(the session the statement runs in, whether it opens it now), or (None, False) for none."""
@@ -113,7 +122,6 @@ class Operations(CatalogOperations):
             "HasResultSet": any(p.columns is not None for p in statement.parts),
             "ResultRows": sum(max(p.result_rows, 0) for p in statement.parts),
             "ResultSize": sum(max(p.result_size, 0) for p in statement.parts),
-            "ResultFormat": "JSON",
             "RedshiftPid": 0,
             "RedshiftQueryId": 0,
         } | {k: v for k, v in statement.request.items() if k != "StatementName"}
@@ -149,6 +157,29 @@ class Operations(CatalogOperations):
         return answer
 
     def GetStatementResult(self, body: dict) -> dict:
+        """The result as typed fields, for a statement run with ResultFormat JSON (the default)."""
+        part, start, end = self._result_page(body, "JSON")
+        answer = {
+            "Records": part.records[start:end],
+            "ColumnMetadata": part.columns,
+            "TotalNumRows": len(part.records),
+        }
+        return answer | self._next_token(part, end)
+
+    def GetStatementResultV2(self, body: dict) -> dict:
+        """The result as CSV text (API_GetStatementResultV2.html), for a statement run with ResultFormat
+        CSV: the first page starts with the column names."""
+        part, start, end = self._result_page(body, "CSV")
+        header = [column["name"] for column in part.columns] if start == 0 else None
+        answer = {
+            "Records": [{"CSVRecords": protocol.csv_text(header, part.records[start:end])}],
+            "ColumnMetadata": part.columns,
+            "TotalNumRows": len(part.records),
+            "ResultFormat": "CSV",
+        }
+        return answer | self._next_token(part, end)
+
+    def _result_page(self, body: dict, result_format: str) -> tuple[Part, int, int]:
         statement_id = _require(body, "Id")
         statement, part = self.store.get(statement_id)
         if part is None:
@@ -159,19 +190,20 @@ class Operations(CatalogOperations):
             raise protocol.validation(f"Query does not have result. Query status is {part.status}.")
         if part.columns is None:
             raise protocol.not_found(statement_id)
+        chosen = statement.request["ResultFormat"]
+        if chosen != result_format:
+            reader = "GetStatementResultV2" if chosen == "CSV" else "GetStatementResult"
+            raise protocol.validation(f"The statement ran with ResultFormat {chosen}: read it with {reader}")
         start = protocol.page_start(body.get("NextToken"), len(part.records))
         end, size = start, 0
         while end < len(part.records) and (end == start or size < self.store.page_bytes):
             size += sum(protocol.field_size(item) for item in part.records[end])
             end += 1
-        answer = {
-            "Records": part.records[start:end],
-            "ColumnMetadata": part.columns,
-            "TotalNumRows": len(part.records),
-        }
-        if end < len(part.records):
-            answer["NextToken"] = protocol.page_token(end)
-        return answer
+        return part, start, end
+
+    @staticmethod
+    def _next_token(part: Part, end: int) -> dict:
+        return {"NextToken": protocol.page_token(end)} if end < len(part.records) else {}
 
     def ListStatements(self, body: dict) -> dict:
         status = body.get("Status") or "ALL"
@@ -197,7 +229,7 @@ class Operations(CatalogOperations):
             "CreatedAt": statement.created,
             "UpdatedAt": statement.updated,
             "IsBatchStatement": statement.is_batch,
-            "ResultFormat": "JSON",
+            "ResultFormat": statement.request["ResultFormat"],
         }
         if statement.is_batch:
             summary["QueryStrings"] = [p.sql for p in statement.parts]
