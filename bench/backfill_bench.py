@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import lab_settings
-from lab import airflow, sandbox
+from lab import airflow, airflow_client, sandbox
 from lab import notebook as nb
 from lab.config import load_settings
 
@@ -62,7 +62,7 @@ def _time(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-def backfill(client: airflow.Client, days: int) -> Phases:
+def backfill(client: airflow_client.Client, days: int) -> Phases:
     """Backfill ``days`` days from FIRST_DAY, wait for every run, and split the wall time into Phases."""
     client.wait_for_dag(DAG_ID)
     client.set_paused(DAG_ID, False)

@@ -17,14 +17,14 @@ import time
 from datetime import date
 
 from bench.stack_bench import memory_by_piece, native_sandbox, timed_up
-from lab import airflow
+from lab import airflow, airflow_client
 from lab.config import load_settings
 from tests.compose.rehearsal import Rehearsal, files_folder
 
 DAG_ID = "MySQL_to_Redshift"
 
 
-def one_dag_run(client: airflow.Client) -> float:
+def one_dag_run(client: airflow_client.Client) -> float:
     client.wait_for_dag(DAG_ID)
     client.set_paused(DAG_ID, False)
     started = time.monotonic()
@@ -42,7 +42,7 @@ def compose_figures(idle: float) -> tuple[float, dict[str, float], float, dict[s
         ready = stack.up()
         total = time.monotonic() - started
         port = stack.published("airflow", 8080)
-        client = airflow.Client(f"http://127.0.0.1:{port}", airflow.ADMIN_USER, airflow.ADMIN_PASSWORD)
+        client = airflow_client.Client(f"http://127.0.0.1:{port}", airflow.ADMIN_USER, airflow.ADMIN_PASSWORD)
         dag_run = one_dag_run(client)
         time.sleep(idle)
         memory = {name: member.resident_bytes() / 2**20 for name, member in stack.running.items()}

@@ -1,10 +1,10 @@
-"""How the lab runs Airflow 3 natively: its home, environment, metadata database, processes and REST API.
+"""How the lab runs Airflow 3 natively: its home, environment, metadata database and processes.
 
     airflow = configure()                     # AIRFLOW_HOME under .lab/, env, metadata database `airflow`
     airflow.migrate()                         # airflow db migrate
     processes = airflow.start()               # api-server, scheduler, dag-processor; waits for health
-    api = client(settings)                    # trigger / wait over the REST API of the running lab (its URL)
-    with airflow.dag_tester() as tester:      # dag.test() in one long-lived process, no scheduler
+    api = client(settings)                    # lab.airflow_client.Client of the running lab (its URL)
+    with airflow.dag_tester() as tester:      # lab.dag_tester: dag.test() in one process, no scheduler
         tester.run("MySQL_to_Redshift", date(2024, 1, 1))   # -> "success" or "failed"
 
 The DAGs get their connections from Airflow's metadata database (migrate() writes the lab's there), and
@@ -15,24 +15,19 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import secrets
 import subprocess
-import sys
-import threading
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from datetime import time as clock
 from importlib.util import find_spec
 from pathlib import Path
-from urllib.parse import quote
 
 from lab import processes
+from lab.airflow_client import AirflowError, Client
 from lab.config import REPO_ROOT, STATE_DIR, Settings, lab_environment, load_settings
+from lab.dag_tester import DagTester
 
 DEFAULT_HOME = STATE_DIR / "airflow"
 # A lab login, printed in the docs: this Airflow is reached on loopback only (compose publishes it there).
@@ -46,7 +41,6 @@ ALL_COMPONENTS = (*COMPONENTS, "triggerer")
 _HEALTH_KEYS = {"scheduler": "scheduler", "dag-processor": "dag_processor", "triggerer": "triggerer"}
 # What healthy() checks, besides the metadata database, when COMPONENTS run.
 HEALTH_COMPONENTS = tuple(_HEALTH_KEYS[name] for name in COMPONENTS if name in _HEALTH_KEYS)
-FINISHED_STATES = ("success", "failed")
 # Airflow's defaults suit a cluster of many DAGs; the lab runs a backfill's tasks one after another on a
 # small machine, where every wait between two tasks adds up (bench/backfill_bench.py measures them). An
 # AIRFLOW__* variable of the environment wins over these: `AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME=1
@@ -79,15 +73,6 @@ def airflow_defaults(names: Iterable[str]) -> dict[str, str]:
         _, section, key = name.lower().split("__", 2)
         defaults[name] = str(sections[section]["options"][key]["default"])
     return defaults
-
-
-class AirflowError(RuntimeError):
-    """An Airflow command or API call failed; the message carries its output, and ``status`` the HTTP
-    status when the call was an API call."""
-
-    def __init__(self, message: str, status: int | None = None):
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -136,8 +121,8 @@ class Airflow:
             raise AirflowError(f"airflow db migrate, then the lab's connections, failed:\n{output}")
 
     def dag_tester(self) -> DagTester:
-        """A process that runs ``dag.test()`` on request (see DagTester); use it as a context manager."""
-        return DagTester(self)
+        """A process that runs ``dag.test()`` on request (lab.dag_tester); use it as a context manager."""
+        return DagTester(self.env)
 
     def start(
         self,
@@ -198,82 +183,6 @@ class Airflow:
         return all(
             (health.get(key) or {}).get("status") == "healthy" for key in ("metadatabase", *components)
         )
-
-
-class DagTester:
-    """Runs DAGs with ``dag.test()`` (what `airflow dags test` does) in one long-lived process.
-
-    Starting Airflow and parsing the DAG files takes most of a `airflow dags test` on a small machine; one
-    process that has done it once answers each later run in a few seconds. Each run's tasks execute in
-    that process, one after the other, against the metadata database; no scheduler is needed.
-    """
-
-    def __init__(self, airflow: Airflow) -> None:
-        self._popen = subprocess.Popen(
-            [str(processes.VENV_BIN / "python"), "-m", "lab.airflow"],
-            env={**os.environ, **airflow.env},
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            bufsize=1,
-        )
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-        self.log: list[str] = []  # everything the last run printed
-
-    def _read(self) -> None:
-        for line in self._popen.stdout:
-            self._lines.put(line)
-        self._lines.put(None)
-
-    def run(self, dag_id: str, logical_date: date, timeout: float = 300) -> str:
-        """Run ``dag_id`` for ``logical_date``; returns the run's final state ("success" or "failed")."""
-        self.log = []
-        self._popen.stdin.write(f"{dag_id} {logical_date.isoformat()}\n")
-        self._popen.stdin.flush()
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise AirflowError(f"{dag_id} {logical_date}: no result after {timeout:.0f} s") from None
-            if line is None:
-                raise AirflowError(f"the DAG test process exited:\n{''.join(self.log[-60:])}")
-            if line.startswith(_RESULT):
-                return line[len(_RESULT) :].strip()
-            self.log.append(line)
-
-    def close(self) -> None:
-        self._popen.stdin.close()
-        try:
-            self._popen.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self._popen.kill()
-            self._popen.wait()
-
-    def __enter__(self) -> DagTester:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
-
-
-# Marks the DagTester process's answers among the task logs it prints.
-_RESULT = "LAB-DAG-TEST-RESULT "
-
-
-def _serve_dag_tests() -> None:
-    """The DagTester process: read "DAG_ID YYYY-MM-DD" lines, run each, print its final state."""
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
-    for request in sys.stdin:
-        dag_id, day = request.split()
-        run = bag.dags[dag_id].test(
-            logical_date=datetime.combine(date.fromisoformat(day), clock(), tzinfo=UTC)
-        )
-        print(_RESULT + getattr(run.state, "value", run.state), flush=True)
 
 
 # `airflow db migrate` (the same call its CLI makes), then each connection of standard input replaces the one
@@ -368,122 +277,6 @@ def _secret(path: Path) -> str:
     return path.read_text().strip()
 
 
-def _utc_midnight(day: date) -> str:
-    return datetime.combine(day, clock(), tzinfo=UTC).isoformat()
-
-
-class Client:
-    """A small client of Airflow's REST API (v2), logged in as one user of the simple auth manager."""
-
-    def __init__(self, api_url: str, username: str, password: str) -> None:
-        self.api_url = api_url
-        self._login = {"username": username, "password": password}
-        self._token: str | None = None
-
-    def log_in(self) -> None:
-        """Get the token every request carries (the first request does it, if not done before)."""
-        self._token = self._call("POST", "/auth/token", self._login, token=None)["access_token"]
-
-    def request(self, method: str, path: str, body: dict | None = None) -> dict:
-        if self._token is None:
-            self.log_in()
-        return self._call(method, f"/api/v2{path}", body, token=self._token)
-
-    def _call(self, method: str, path: str, body: dict | None, token: str | None) -> dict:
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.api_url + path, data=data, headers=headers, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                body = response.read()
-        except urllib.error.HTTPError as error:
-            detail = error.read().decode(errors="replace")
-            raise AirflowError(f"{method} {path}: HTTP {error.code} {detail}", error.code) from None
-        return json.loads(body) if body else {}
-
-    def wait_for_dag(self, dag_id: str, timeout: float = 120) -> dict:
-        """The DAG's details once the dag-processor has parsed it."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                return self.request("GET", f"/dags/{dag_id}")
-            except AirflowError:
-                if time.monotonic() > deadline:
-                    raise
-            time.sleep(1)
-
-    def set_paused(self, dag_id: str, paused: bool) -> dict:
-        return self.request("PATCH", f"/dags/{dag_id}", {"is_paused": paused})
-
-    def trigger(self, dag_id: str, logical_date: date) -> str:
-        """Start a run of ``dag_id`` for ``logical_date``; returns its run id."""
-        body = {"logical_date": _utc_midnight(logical_date)}
-        return self.request("POST", f"/dags/{dag_id}/dagRuns", body)["dag_run_id"]
-
-    def runs(self, dag_id: str) -> list[dict]:
-        """The DAG's runs, oldest logical date first."""
-        listed: list[dict] = []
-        while True:  # a page holds 100 runs at most ([api] maximum_page_limit)
-            page = self.request(
-                "GET", f"/dags/{dag_id}/dagRuns?order_by=logical_date&limit=100&offset={len(listed)}"
-            )
-            listed += page["dag_runs"]
-            if not page["dag_runs"] or len(listed) >= page["total_entries"]:
-                return listed
-
-    def delete_runs(self, dag_id: str) -> int:
-        """Delete every run of ``dag_id``; returns how many. A backfill not yet marked complete is
-        cancelled first (Airflow allows one running backfill per DAG, and marks one complete a moment after
-        its last run ends); a run that is queued or running is marked failed, since Airflow refuses to
-        delete it (HTTP 409)."""
-        for backfill in self.request("GET", f"/backfills?dag_id={quote(dag_id)}")["backfills"]:
-            if backfill["completed_at"] is None:
-                self.request("PUT", f"/backfills/{backfill['id']}/cancel")
-        deleted = 0
-        while runs := self.request("GET", f"/dags/{dag_id}/dagRuns?limit=100")["dag_runs"]:
-            for run in runs:
-                path = f"/dags/{dag_id}/dagRuns/{quote(run['dag_run_id'], safe='')}"
-                if run["state"] not in FINISHED_STATES:
-                    self.request("PATCH", path, {"state": "failed"})
-                self.request("DELETE", path)
-            deleted += len(runs)
-        return deleted
-
-    def reparse(self, dag_id: str) -> str | None:
-        """Ask the dag-processor to parse the DAG's file again (the UI's "Reparse Dag" button); returns
-        when the DAG was last parsed before. The scheduler works out a DAG's next run when its file is
-        parsed, from the runs there are: after runs are deleted, a new parse starts it from scratch.
-
-        A file asked for again before the dag-processor took the first request (two DAGs in one file)
-        gets HTTP 409 (a unique constraint on the pending request): it is asked already, which is fine.
-        """
-        details = self.request("GET", f"/dags/{dag_id}/details")
-        try:
-            self.request("PUT", f"/parseDagFile/{details['file_token']}")
-        except AirflowError as error:
-            if error.status != 409:
-                raise
-        return details["last_parsed_time"]
-
-    def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
-        """The run's task instances: state, and when each was scheduled, queued, started and ended."""
-        path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances"
-        return self.request("GET", path)["task_instances"]
-
-    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 300) -> dict:
-        """The run once it has finished (state success or failed)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            run = self.request("GET", f"/dags/{dag_id}/dagRuns/{run_id}")
-            if run["state"] in FINISHED_STATES:
-                return run
-            if time.monotonic() > deadline:
-                raise AirflowError(f"{dag_id} run {run_id} still {run['state']} after {timeout:.0f} s")
-            time.sleep(1)
-
-
 def run_cli(args) -> int:
     """`lab airflow ARGS`: Airflow's own command line, set up as the lab's Airflow is (home, metadata
     database, connections). A bare `airflow` knows none of it: in the lab's container it would use the
@@ -501,7 +294,3 @@ def register(subparsers) -> None:
         add_help=False,
     )
     parser.set_defaults(handler=run_cli, passes_unknown_arguments=True)
-
-
-if __name__ == "__main__":
-    _serve_dag_tests()

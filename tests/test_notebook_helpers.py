@@ -385,7 +385,7 @@ class FakeBackfill:
     def sleep(self, seconds: float) -> None:
         self.clock += seconds
 
-    # --- lab.airflow.Client
+    # --- lab.airflow_client.Client
     def wait_for_dag(self, dag_id: str) -> dict:
         return {"is_paused": False}
 

@@ -28,7 +28,7 @@ from urllib.parse import quote
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))  # tools/ is a folder of scripts; the lab is importable from the checkout
 
-from lab import airflow  # noqa: E402
+from lab import airflow, airflow_client  # noqa: E402
 from lab.config import load_settings  # noqa: E402
 
 OUT_DIR = REPO_ROOT / "notebooks" / "images" / "ui"
@@ -97,7 +97,7 @@ class Browser:
         self.page.screenshot(path=str(path))
 
 
-def finished_run(client: airflow.Client, dag_id: str, day: date) -> str:
+def finished_run(client: airflow_client.Client, dag_id: str, day: date) -> str:
     """The id of a successful run of ``dag_id`` for ``day``, triggered and waited for if there is none."""
     for run in client.runs(dag_id):
         if run["logical_date"][:10] == day.isoformat() and run["state"] == "success":
@@ -109,7 +109,7 @@ def finished_run(client: airflow.Client, dag_id: str, day: date) -> str:
     return run_id
 
 
-def caught_up(client: airflow.Client, dag_id: str, days: int = 3, timeout: float = 180) -> None:
+def caught_up(client: airflow_client.Client, dag_id: str, days: int = 3, timeout: float = 180) -> None:
     """The catch-up DAG with its window's runs, all finished: made as the lesson makes them if missing."""
     if len([run for run in client.runs(dag_id) if run["state"] == "success"]) == days:
         return
@@ -133,32 +133,32 @@ def task_page(dag_id: str, run_id: str, task_id: str) -> str:
 # --- The shots: file name -> what the lesson shows -----------------------------------------------------
 
 
-def dags_list(browser: Browser, client: airflow.Client) -> None:
+def dags_list(browser: Browser, client: airflow_client.Client) -> None:
     """Notebook 01: the Dag list, where every DAG has its pause toggle and trigger button."""
     browser.open("/dags", FULL_REFRESH, "다음 실행")
 
 
-def trigger_single_run(browser: Browser, client: airflow.Client) -> None:
+def trigger_single_run(browser: Browser, client: airflow_client.Client) -> None:
     """Notebook 02: the trigger dialog, a single run with its logical date."""
     browser.open(f"/dags/{FULL_REFRESH}", FULL_REFRESH)
     browser.click_button("트리거", "단일 실행", "논리적 날짜")
     browser.fill_date("논리적 날짜", SHOWN_DAY)
 
 
-def grid_logs(browser: Browser, client: airflow.Client) -> None:
+def grid_logs(browser: Browser, client: airflow_client.Client) -> None:
     """Notebook 02: a task of a run in the Grid, its Logs tab with the log."""
     run_id = finished_run(client, FULL_REFRESH, SHOWN_DAY)
     browser.open(task_page(FULL_REFRESH, run_id, "s3_to_redshift_nps"), "로그", "s3_to_redshift_nps")
 
 
-def clear_task(browser: Browser, client: airflow.Client) -> None:
+def clear_task(browser: Browser, client: airflow_client.Client) -> None:
     """Notebooks 03 and 10: the Clear dialog of a task, with its Past/Future/Upstream/Downstream options."""
     run_id = finished_run(client, FULL_REFRESH, SHOWN_DAY)
     browser.open(task_page(FULL_REFRESH, run_id, "s3_to_redshift_nps"), "s3_to_redshift_nps")
     browser.click_button("지우기", "다운스트림", "업스트림")
 
 
-def backfill_dialog(browser: Browser, client: airflow.Client) -> None:
+def backfill_dialog(browser: Browser, client: airflow_client.Client) -> None:
     """Notebooks 04 and 11: Trigger -> Backfill, with the date range, reprocess behaviour, max active runs."""
     browser.page.set_viewport_size(TALL_VIEWPORT)
     browser.open(f"/dags/{UPSERT}", UPSERT)
@@ -170,23 +170,23 @@ def backfill_dialog(browser: Browser, client: airflow.Client) -> None:
     browser.expect("재처리 동작", "최대 활성 실행 수", "백필 실행")
 
 
-def catchup_unpause(browser: Browser, client: airflow.Client) -> None:
+def catchup_unpause(browser: Browser, client: airflow_client.Client) -> None:
     """Notebook 09: the catch-up DAG, its pause toggle by its name, and the window's runs in the Grid."""
     caught_up(client, CATCHUP)
     browser.open(f"/dags/{CATCHUP}", CATCHUP, "개요", "mysql_to_s3_nps")
 
 
-def connections(browser: Browser, client: airflow.Client) -> None:
+def connections(browser: Browser, client: airflow_client.Client) -> None:
     """Notebook 01: Admin -> Connections, where the course made its three connections."""
     browser.open("/connections", "커넥션", "mysql_conn_id", "aws_conn_id", "redshift_dev_db")
 
 
-def health(browser: Browser, client: airflow.Client) -> None:
+def health(browser: Browser, client: airflow_client.Client) -> None:
     """Notebook 01: the home page's health panel (the lab runs no triggerer: notebook 01 says why)."""
     browser.open("/", "트리거러", "스케줄러")
 
 
-SHOTS: dict[str, Callable[[Browser, airflow.Client], None]] = {
+SHOTS: dict[str, Callable[[Browser, airflow_client.Client], None]] = {
     "dags_list.png": dags_list,
     "trigger_single_run.png": trigger_single_run,
     "grid_logs.png": grid_logs,

@@ -8,6 +8,7 @@ import urllib.error
 import pandas as pd
 
 from lab import airflow
+from lab.airflow_client import Client
 from lab.notebook.peers import settings, when_up
 
 
@@ -34,7 +35,7 @@ def connections() -> pd.DataFrame:
     return frame
 
 
-def airflow_client() -> airflow.Client:
+def airflow_client() -> Client:
     """A client of the lab's Airflow, logged in once its API answers."""
     lab = settings()
     client = airflow.client(lab)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lab import airflow
+from lab import airflow, airflow_client
 from lab.bilingual import say
 from lab.cli import main as lab_main
 
@@ -64,5 +64,5 @@ def airflow_cli(*args: str) -> str:
     if result.returncode:
         command = f"airflow {' '.join(args)}"
         failed = say(f"{command} 명령이 실패했습니다:", f"{command} failed:")
-        raise airflow.AirflowError(f"{failed}\n{result.stderr.strip()[-3000:]}")
+        raise airflow_client.AirflowError(f"{failed}\n{result.stderr.strip()[-3000:]}")
     return result.stdout

@@ -7,7 +7,7 @@ from datetime import date
 
 import pandas as pd
 
-from lab import airflow
+from lab import airflow_client
 from lab.bilingual import say
 from lab.notebook import airflow_api, commands
 from lab.notebook.progress import logical_day, watch
@@ -53,12 +53,14 @@ def unpause(dag_id: str) -> None:
         print(say(f"{dag_id}: 일시 중지를 해제했습니다.", f"{dag_id}: unpaused"), flush=True)
 
 
-def _run_for(client: airflow.Client, dag_id: str, day: date) -> str | None:
+def _run_for(client: airflow_client.Client, dag_id: str, day: date) -> str | None:
     """The id of the DAG's run for logical date ``day``, if there is one."""
     return next((run["dag_run_id"] for run in client.runs(dag_id) if logical_day(run) == day), None)
 
 
-def _clear(client: airflow.Client, dag_id: str, run_id: str, task_ids: Sequence[str] | None = None) -> None:
+def _clear(
+    client: airflow_client.Client, dag_id: str, run_id: str, task_ids: Sequence[str] | None = None
+) -> None:
     """Clear the run's tasks (all, or ``task_ids``): Airflow runs them again."""
     body = {"dag_run_id": run_id, "dry_run": False, "only_failed": False, "reset_dag_runs": True}
     if task_ids is not None:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from tqdm import auto as tqdm_auto
 from tqdm import std as tqdm_std
 
-from lab import airflow
+from lab import airflow_client
 from lab.bilingual import say
 from lab.notebook.peers import POLL_SECONDS
 
@@ -48,11 +48,11 @@ def watch(
                 for task, state in progress.changes(run_id, states, now):
                     if per_task:
                         _write(bar, f"{now - started:6.1f}s  {run_id}  {task}: {state_label(state)}", out)
-                    elif task == "(run)" and state in airflow.FINISHED_STATES and state != "success":
+                    elif task == "(run)" and state in airflow_client.FINISHED_STATES and state != "success":
                         _write(bar, progress.finished_line(run, len(runs)), out)
             bar.n = progress.done  # tqdm's way for a count known, not stepped (then refreshed)
             bar.set_description(progress.describe(runs), refresh=True)
-            if all(run["state"] in airflow.FINISHED_STATES for run in runs):
+            if all(run["state"] in airflow_client.FINISHED_STATES for run in runs):
                 bar.close()
                 if not per_task:
                     _write(bar, progress.summary(runs), out)
@@ -112,7 +112,7 @@ class _Progress:
     def finished(self, run_id: str) -> bool:
         """The run was seen finished at an earlier poll: nothing of it changes any more."""
         state, _ = self.seen.get((run_id, "(run)"), (None, 0.0))
-        return state in airflow.FINISHED_STATES
+        return state in airflow_client.FINISHED_STATES
 
     def changes(self, run_id: str, states: dict[str, str | None], now: float) -> list[tuple[str, str | None]]:
         changed = []
@@ -121,7 +121,7 @@ class _Progress:
             if previous is None or previous[0] != state:
                 self.seen[(run_id, task)] = (state, now)
                 changed.append((task, state))
-                if task == "(run)" and state in airflow.FINISHED_STATES:
+                if task == "(run)" and state in airflow_client.FINISHED_STATES:
                     self.done += 1
         return changed
 
@@ -139,7 +139,7 @@ class _Progress:
             return f"{_run_name(first)}{others} {state_label('running')}" + (
                 f" · {', '.join(tasks)}" if tasks else ""
             )
-        waiting = [run for run in runs if run["state"] not in airflow.FINISHED_STATES]
+        waiting = [run for run in runs if run["state"] not in airflow_client.FINISHED_STATES]
         if waiting:
             return f"{len(waiting)}개 {STATES_KO['queued']} ({len(waiting)} waiting)"
         failed = sum(run["state"] == "failed" for run in runs)
@@ -162,7 +162,7 @@ class _Progress:
 
     def unfinished(self, runs: Sequence[dict], now: float, timeout: float) -> str:
         """What is still running or waiting, and for how long: the TimeoutError's message."""
-        waiting = [run for run in runs if run["state"] not in airflow.FINISHED_STATES]
+        waiting = [run for run in runs if run["state"] not in airflow_client.FINISHED_STATES]
         lines = [
             say(
                 f"실행 {len(runs)}개 중 {len(waiting)}개가 {timeout:.0f}초 안에 끝나지 않았습니다:",

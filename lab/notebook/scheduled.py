@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from lab import airflow
+from lab import airflow_client
 from lab.bilingual import say
 from lab.notebook import airflow_api
 from lab.notebook.dag_runs import task_states, wait_allowance
@@ -95,7 +95,7 @@ def wait_until_waiting(dag_id: str, day: date, task_id: str, timeout: float | No
             print(f"{day}  {shown or say('실행이 아직 없습니다', 'no run yet')}", flush=True)
             seen = (before, states)
         others = [state for task, state in states.items() if task != task_id]
-        finished_before = before in airflow.FINISHED_STATES
+        finished_before = before in airflow_client.FINISHED_STATES
         if finished_before and states and states.get(task_id) is None and set(others) == {"success"}:
             return states
         if time.monotonic() > deadline:

@@ -16,7 +16,7 @@ import pymysql
 import pytest
 
 import lab_settings
-from lab import airflow, listeners
+from lab import airflow, airflow_client, listeners
 from lab.config import load_settings
 from tests.compose.conftest import DOTENV
 from tests.notebooks.conftest import SEED_DAYS, SEED_ROWS_PER_DAY
@@ -35,10 +35,10 @@ def lab(stack, *args: str, timeout: float = 600) -> str:
     return result.stdout
 
 
-def published_client(stack) -> airflow.Client:
+def published_client(stack) -> airflow_client.Client:
     """Airflow's REST API where the learner's browser finds it: the machine's 127.0.0.1, published port."""
     port = stack.published("airflow", 8080)
-    return airflow.Client(f"http://127.0.0.1:{port}", airflow.ADMIN_USER, airflow.ADMIN_PASSWORD)
+    return airflow_client.Client(f"http://127.0.0.1:{port}", airflow.ADMIN_USER, airflow.ADMIN_PASSWORD)
 
 
 def published_s3(stack):

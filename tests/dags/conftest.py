@@ -13,6 +13,7 @@ import pytest
 import lab_settings
 from lab import airflow, processes
 from lab.config import DatabaseUrl, load_settings
+from lab.dag_tester import DagTester
 from seed import commands as seed_commands
 from seed import nps, warehouse
 from tests.conftest import RUN_ID, TEST_LOG_DIR
@@ -96,12 +97,12 @@ def tables(seeded_source, warehouse_url, settings) -> Tables:
 
 
 @pytest.fixture(scope="session")
-def dag_tester(airflow_lab) -> airflow.DagTester:
+def dag_tester(airflow_lab) -> DagTester:
     with airflow_lab.dag_tester() as tester:
         yield tester
 
 
-def run_dag(tester: airflow.DagTester, dag_id: str, day: date, succeeds: bool = True) -> None:
+def run_dag(tester: DagTester, dag_id: str, day: date, succeeds: bool = True) -> None:
     """Run ``dag_id`` for ``day`` with ``dag.test()``; fail the test unless it ends as expected."""
     state = tester.run(dag_id, day, timeout=240)
     expected = "success" if succeeds else "failed"

@@ -12,7 +12,7 @@ import pytest
 
 from lab import processes
 from lab.config import DatabaseUrl, load_settings
-from lab.stack import redshift_healthy
+from lab.pieces import redshift_healthy
 from tests.conftest import TEST_LOG_DIR
 from tests.emulator.data_api_client import data_api_client, wait
 from tests.services import postgres_connect

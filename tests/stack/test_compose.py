@@ -21,7 +21,7 @@ import yaml
 
 from lab.cli import build_parser
 from lab.config import LOOPBACK, PROFILE_DEFAULTS, REPO_ROOT, Settings, load_settings
-from lab.stack import PIECES
+from lab.pieces import PIECES
 from tests.compose import compose_file
 from tests.compose.compose_file import PublishedPort
 

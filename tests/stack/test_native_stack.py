@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 import psutil
 import pytest
 
-from lab import airflow, listeners, notebook, processes
+from lab import airflow, airflow_client, listeners, notebook, processes
 from lab.config import load_settings
+from lab.pieces import PIECES
 from lab.sandbox import lab
-from lab.stack import PIECES
 from tests.services import mysql_connect, postgres_connect
 from tests.stack.conftest import AWS_SECRET
 
@@ -71,7 +71,7 @@ def events(lines) -> str:
     return "\n".join(str(line.get("event", "")) for line in lines)
 
 
-def ui_log(client: airflow.Client, path: str) -> str:
+def ui_log(client: airflow_client.Client, path: str) -> str:
     """The task log as Airflow's UI fetches it: the REST API's endpoint, asking for NDJSON."""
     login = json.dumps({"username": airflow.ADMIN_USER, "password": airflow.ADMIN_PASSWORD}).encode()
     token_request = urllib.request.Request(
@@ -87,7 +87,7 @@ def ui_log(client: airflow.Client, path: str) -> str:
         return events(json.loads(line) for line in response.read().splitlines() if line)
 
 
-def assert_task_log_shows(client: airflow.Client, run_id: str, state: str, text: str) -> None:
+def assert_task_log_shows(client: airflow_client.Client, run_id: str, state: str, text: str) -> None:
     """``text`` shows in COPY_TASK's log, read while the task is ``state``, through the REST API, the UI's
     request and nb.task_log. With no log server, the api-server reads the task's log file."""
     task = f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{COPY_TASK}"
@@ -95,7 +95,7 @@ def assert_task_log_shows(client: airflow.Client, run_id: str, state: str, text:
     while True:
         try:
             rest = events(client.request("GET", f"{task}/logs/1")["content"])
-        except airflow.AirflowError:  # the task instance does not exist yet
+        except airflow_client.AirflowError:  # the task instance does not exist yet
             rest = ""
         if text in rest or time.monotonic() > deadline:
             break
@@ -162,7 +162,7 @@ def test_up_run_a_dag_reset_and_down(stack_env, monkeypatch):
     )
     assert recorded_processes(stack_env) == started
 
-    client = airflow.Client(
+    client = airflow_client.Client(
         f"http://127.0.0.1:{settings.airflow_port}", airflow.ADMIN_USER, airflow.ADMIN_PASSWORD
     )
     client.wait_for_dag(DAG_ID)
