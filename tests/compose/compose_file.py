@@ -6,6 +6,7 @@ Pure functions: the rehearsal (tests/compose/rehearsal.py) starts what this retu
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from collections.abc import Mapping
@@ -153,11 +154,50 @@ def _environment(spec: dict, variables: Mapping[str, str], project: Path) -> dic
     return environment
 
 
+def _rebased(spec: dict, folder: Path) -> dict:
+    """An extended file's service with its relative paths (bind mounts, build context) made relative to the
+    compose file's folder, as compose resolves them: relative to the file that names them."""
+
+    def rebase(path: str) -> str:
+        relative = Path(os.path.relpath(folder / path, COMPOSE_FILE.parent)).as_posix()
+        return relative if relative == "." else f"./{relative}"
+
+    spec = dict(spec)
+    if "build" in spec:
+        spec["build"] = {**spec["build"], "context": rebase(spec["build"]["context"])}
+    volumes = []
+    for volume in spec.get("volumes", []):
+        source, _, rest = volume.partition(":")
+        volumes.append(f"{rebase(source)}:{rest}" if source.startswith(".") else volume)
+    spec["volumes"] = volumes
+    return spec
+
+
+def _extended(name: str, spec: dict, variables: Mapping[str, str]) -> dict:
+    """A service with its `extends` applied: the base service of the file it names, then its own keys. The
+    lab's files keep the two apart (compose would merge a key both set; here that is refused)."""
+    if "extends" not in spec:
+        return spec
+    own = {key: value for key, value in spec.items() if key != "extends"}
+    path = COMPOSE_FILE.parent / spec["extends"]["file"]
+    if not path.is_file():
+        raise FileNotFoundError(f"services.{name}.extends: {path} does not exist")
+    base = yaml.safe_load(interpolate(path.read_text(), variables))["services"][spec["extends"]["service"]]
+    if both := sorted(set(base) & set(own)):
+        raise ValueError(f"services.{name}: {', '.join(both)} set both here and in {path.name}")
+    return {**_rebased(base, path.parent), **own}
+
+
+def specs(variables: Mapping[str, str]) -> dict[str, dict]:
+    """The compose file's services as written, after substitution and `extends`: what `load` reads."""
+    document = yaml.safe_load(interpolate(COMPOSE_FILE.read_text(), variables))
+    return {name: _extended(name, spec, variables) for name, spec in document["services"].items()}
+
+
 def load(variables: Mapping[str, str], project: Path = REPO_ROOT) -> dict[str, Service]:
     """Every service of the compose file, with ``variables`` as the shell's environment and .env."""
-    document = yaml.safe_load(interpolate(COMPOSE_FILE.read_text(), variables))
     services = {}
-    for name, spec in document["services"].items():
+    for name, spec in specs(variables).items():
         command = spec.get("command", [])
         services[name] = Service(
             name=name,

@@ -49,3 +49,19 @@ def test_the_lab_image_is_read_from_the_dockerfile():
     assert image.environment["LAB_STATE_DIR"] == "/opt/lab/.lab"
     assert image.entrypoint[-1] == "/opt/lab/docker/entrypoint.sh"
     assert "/opt/lab/.lab/airflow/logs" in image.directories
+
+
+def test_extends_reads_the_base_service_with_its_paths_relative_to_its_own_file():
+    """As compose resolves them: ./localstack in docker/s3-localstack.yml is docker/localstack here."""
+    s3 = compose_file.load({"LAB_S3_SERVER": "localstack"})["s3"]
+    assert s3.image.startswith("localstack/localstack:")
+    assert [(mount.source, mount.target) for mount in s3.mounts] == [
+        ("./docker/localstack", "/etc/localstack/init/ready.d")
+    ]
+    assert s3.ports and s3.restart == "unless-stopped", "the extending service's own keys are kept"
+
+
+def test_an_s3_server_without_a_file_is_refused_with_the_file_it_wants():
+    wanted = r"services\.s3\.extends: .*docker/s3-minio\.yml does not exist"
+    with pytest.raises(FileNotFoundError, match=wanted):
+        compose_file.load({"LAB_S3_SERVER": "minio"})

@@ -21,7 +21,7 @@ import yaml
 
 from lab.cli import build_parser
 from lab.config import LOOPBACK, PROFILE_DEFAULTS, REPO_ROOT, Settings, load_settings
-from lab.pieces import PIECES
+from lab.pieces import PIECES, s3_port
 from tests.compose import compose_file
 from tests.compose.compose_file import PublishedPort
 
@@ -33,13 +33,25 @@ DEFAULTED = re.compile(r"\$\{(\w+):-([^}]*)\}")
 IMAGE = compose_file.lab_image()
 
 
-def _defaults() -> dict[str, compose_file.Service]:
-    """The services with no variable set and no .env: the defaults, whatever this checkout's .env holds."""
+def _defaults(variables: dict[str, str] | None = None) -> dict[str, compose_file.Service]:
+    """The services with no variable set but ``variables`` and no .env: the defaults, whatever this checkout's
+    .env holds."""
     with tempfile.TemporaryDirectory() as without_env_file:
-        return compose_file.load({}, project=Path(without_env_file))
+        return compose_file.load(variables or {}, project=Path(without_env_file))
 
 
 SERVICES = _defaults()
+# The s3 service's files, one per server LAB_S3_SERVER names (docker/s3-<server>.yml); its service in each.
+S3_FILES = sorted((REPO_ROOT / "docker").glob("s3-*.yml"))
+S3_SERVERS = {
+    path.stem.removeprefix("s3-"): _defaults({"LAB_S3_SERVER": path.stem.removeprefix("s3-")})["s3"]
+    for path in S3_FILES
+}
+# What can run: the default services, and the s3 service of each other server ("s3[moto]").
+EVERY_SERVICE = {
+    **SERVICES,
+    **{f"s3[{server}]": s3 for server, s3 in S3_SERVERS.items() if s3 != SERVICES["s3"]},
+}
 
 
 def lab_services() -> dict[str, compose_file.Service]:
@@ -72,9 +84,9 @@ def test_the_lab_has_its_services():
     }
 
 
-@pytest.mark.parametrize("name", sorted(SERVICES))
+@pytest.mark.parametrize("name", sorted(EVERY_SERVICE))
 def test_images_are_pinned_by_tag(name):
-    image = SERVICES[name].image
+    image = EVERY_SERVICE[name].image
     assert ":" in image.rsplit("/", 1)[-1], f"{name}: image {image!r} has no tag"
     assert not image.endswith(":latest"), f"{name}: image {image!r} is not pinned"
 
@@ -105,9 +117,9 @@ def test_the_entry_script_exists_and_parses():
     subprocess.run(["bash", "-n", str(path)], check=True)
 
 
-@pytest.mark.parametrize("name", sorted(SERVICES))
+@pytest.mark.parametrize("name", sorted(EVERY_SERVICE))
 def test_mounts_exist(name):
-    service = SERVICES[name]
+    service = EVERY_SERVICE[name]
     for mount in service.mounts:
         if mount.named_volume:
             assert mount.source in compose_file.named_volumes(), f"{name}: {mount.source} is not declared"
@@ -118,9 +130,9 @@ def test_mounts_exist(name):
             assert mount.target.startswith(f"{IMAGE.workdir}/"), f"{name}: {mount.target} is not in it"
 
 
-@pytest.mark.parametrize("name", sorted(SERVICES))
+@pytest.mark.parametrize("name", sorted(EVERY_SERVICE))
 def test_ports_are_published_on_loopback_only(name):
-    for port in SERVICES[name].ports:
+    for port in EVERY_SERVICE[name].ports:
         assert port.host_ip == LOOPBACK, f"{name}: port {port} is open beyond this machine"
 
 
@@ -176,7 +188,7 @@ def test_lab_containers_use_the_configuration_names():
     on_loopback = {key for key, value in PROFILE_DEFAULTS["lab"].items() if LOOPBACK in str(value)}
     # LAB_BIND_HOST is where a piece listens, not a peer (0.0.0.0 in the containers: the test above).
     peers = on_loopback - {"LAB_BIND_HOST"}
-    for name, service in SERVICES.items():
+    for name, service in EVERY_SERVICE.items():
         unknown = {key for key in service.environment if key.startswith("LAB_")} - known
         assert not unknown, f"{name} sets variables lab.config does not read: {unknown}"
     for name, service in lab_services().items():
@@ -203,9 +215,9 @@ def test_compose_addresses_win_over_the_learners_env_file(tmp_path):
     assert services["airflow"].ports == [PublishedPort(LOOPBACK, 9090, 8080)]
 
 
-@pytest.mark.parametrize("name", sorted(SERVICES))
+@pytest.mark.parametrize("name", sorted(EVERY_SERVICE))
 def test_long_running_services_have_health_checks(name):
-    service = SERVICES[name]
+    service = EVERY_SERVICE[name]
     if service.one_shot:
         assert service.healthcheck is None
     else:
@@ -261,7 +273,7 @@ def shell_commands(script: str) -> list[list[str]]:
 def commands() -> list[tuple[str, list[str]]]:
     """What compose runs: each service's command, and each command of its health check."""
     found = []
-    for name, service in SERVICES.items():
+    for name, service in EVERY_SERVICE.items():
         if service.command:
             found.append((name, service.command))
         argv = service.healthcheck.argv if service.healthcheck else []
@@ -286,11 +298,40 @@ def test_commands_are_known_programs_or_lab_subcommands(where, command):
 
 
 def test_the_header_lists_every_variable_with_its_default():
+    """The variables of the s3 service's files too: compose substitutes them from the same shell and .env."""
     header = TEXT.split("\nname:", 1)[0]
-    for variable, default in set(DEFAULTED.findall(TEXT)):
-        assert re.search(rf"#\s+{variable}\s+- .*Default: {re.escape(default)}\.", header), (
-            f"the header does not list {variable} with its default {default}"
-        )
+    for text in [TEXT, *(path.read_text() for path in S3_FILES)]:
+        for variable, default in set(DEFAULTED.findall(text)):
+            assert re.search(rf"#\s+{variable}\s+- .*Default: {re.escape(default)}\.", header), (
+                f"the header does not list {variable} with its default {default}"
+            )
+    choices = re.search(r"#\s+LAB_S3_SERVER\s+- (.*)", header).group(1)
+    assert all(server in choices for server in S3_SERVERS), (choices, sorted(S3_SERVERS))
+
+
+def test_the_s3_server_is_a_one_variable_swap():
+    """LocalStack by default, moto with LAB_S3_SERVER=moto; the variable changes the s3 service alone, which
+    keeps its name, published port and restart policy: the others reach either server as s3:4566."""
+    assert sorted(S3_SERVERS) == ["localstack", "moto"]
+    assert SERVICES["s3"] == S3_SERVERS["localstack"] and SERVICES["s3"].image.startswith("localstack/")
+    for server in S3_SERVERS:
+        services = _defaults({"LAB_S3_SERVER": server})
+        others = {name: service for name, service in services.items() if name != "s3"}
+        assert others == {name: service for name, service in SERVICES.items() if name != "s3"}, server
+        assert (services["s3"].ports, services["s3"].restart) == (SERVICES["s3"].ports, "unless-stopped")
+
+
+def test_moto_runs_in_the_lab_image_as_the_native_lab_runs_it():
+    """The image the lab's services build (one build), `lab serve s3` (what `lab up` runs), listening on the
+    container's port 4566 on every interface, where the others' LAB_S3_ENDPOINT points."""
+    moto = S3_SERVERS["moto"]
+    built = compose_file.specs({"LAB_S3_SERVER": "moto"})["s3"]["build"]
+    assert built == compose_file.specs({})["redshift"]["build"]
+    assert (moto.image, moto.user) == (SERVICES["redshift"].image, SERVICES["redshift"].user)
+    assert moto.built_here and moto.command == ["lab", "serve", "s3"]
+    inside = load_settings(moto.environment)
+    assert (s3_port(inside), inside.bind_host) == (moto.ports[0].container_port, "0.0.0.0")
+    assert inside.s3_endpoint == load_settings(SERVICES["redshift"].environment).s3_endpoint
 
 
 def test_the_image_leaves_out_local_state_and_secrets():
