@@ -15,10 +15,9 @@ from tests.conftest import RUN_ID, TEST_LOG_DIR
 DOTENV = {"LAB_S3_BUCKET": f"rehearsal-{RUN_ID}".replace("_", "-")}
 
 
-@pytest.fixture(scope="module")
-def compose_stack():
-    """`docker compose up` rehearsed: every service healthy or completed. Skips, in one line, only where
-    namespaces cannot be made (not root, no iproute2) and only outside CI; CI runs as root and runs it."""
+def require_rehearsal() -> None:
+    """Skips, in one line, only where namespaces cannot be made (not root, no iproute2) and only outside CI;
+    CI runs as root and runs it. Fails where a stand-in's program is missing."""
     if reason := hosts.namespaces_unavailable():
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the compose rehearsal: {reason}")
@@ -27,6 +26,12 @@ def compose_stack():
         pytest.fail(
             f"the compose rehearsal's MySQL stand-in needs {', '.join(missing)}: install mariadb-server"
         )
+
+
+@pytest.fixture(scope="module")
+def compose_stack():
+    """`docker compose up` rehearsed: every service healthy or completed (see require_rehearsal)."""
+    require_rehearsal()
     stack = Rehearsal(files_folder(f"nps-rehearsal-{RUN_ID}"), dotenv=DOTENV)
     try:
         stack.up()

@@ -5,6 +5,7 @@
         stack.exec("jupyter", ["lab", "status"])   # `docker compose exec jupyter lab status`
         stack.restart("s3")                    # `docker compose restart s3`
         stack.published("airflow", 8080)       # the machine's 127.0.0.1 port that compose publishes
+        stack.up_again({"LAB_S3_SERVER": "moto"})  # `LAB_S3_SERVER=moto docker compose up -d`
 
 The compose file is read as compose reads it (compose_file.py): command, environment and env_file after
 ${VAR:-default} substitution, user, volumes, published ports, health checks with their intervals, depends_on
@@ -80,6 +81,7 @@ class RunningService:
     started_at: float | None = None
     healthy_at: float | None = None
     restarts: int = 0
+    log_offset: int = 0  # where this container's output starts in log_path (a new container appends to it)
     _generation: int = 0
     _stopping: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -195,12 +197,22 @@ class RunningService:
         return "\n".join(self._log_lines()[-lines:])
 
     def cause(self) -> str:
-        """The first line of its log that says what went wrong, or its last line."""
+        """The first line of this container's log that says what went wrong, or its last line."""
         lines = self._log_lines()
         return next((line for line in lines if _CAUSE.search(line)), lines[-1] if lines else "(no output)")
 
     def _log_lines(self) -> list[str]:
-        return self.log_path.read_text(errors="replace").splitlines() if self.log_path.exists() else []
+        """This container's output, as `docker compose logs` shows it (not an older container's)."""
+        if not self.log_path.exists():
+            return []
+        with open(self.log_path, "rb") as log:
+            log.seek(self.log_offset)
+            return log.read().decode(errors="replace").splitlines()
+
+    def renew(self, container: images.Container) -> None:
+        """A new container for the service, not started yet: its output starts at the log's end."""
+        self.container = container
+        self.log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
 
 
 class Rehearsal:
@@ -275,7 +287,8 @@ class Rehearsal:
                 for target, condition in rule.items():
                     if why := self.running[target].failed():
                         raise RehearsalError(
-                            f"{name} cannot start: dependency {target} {why} ({condition}).\n"
+                            f"{name} cannot start: dependency {target} {why} ({condition}):"
+                            f" {self.running[target].cause()}\n"
                             f"--- {target}'s log:\n{self.running[target].log_tail()}"
                         )
                 if all(self._satisfied(target, condition) for target, condition in rule.items()):
@@ -292,13 +305,23 @@ class Rehearsal:
                         )
             if time.monotonic() - started > timeout:
                 late = [name for name in names if name not in ready_after]
-                causes = "; ".join(
-                    f"{name}: {self.running[name].cause()}" for name in late if name not in pending
-                )
+                causes = "; ".join(f"{name}: {self._why_late(name, name in pending)}" for name in late)
                 logs = "\n".join(f"--- {name}:\n{self.running[name].log_tail(30)}" for name in late)
                 raise RehearsalError(f"not ready after {timeout:.0f} s: {late} ({causes})\n{logs}")
             time.sleep(0.2)
         return ready_after
+
+    def _why_late(self, name: str, waiting: bool) -> str:
+        """What its log says went wrong, or, for a service not started yet, the dependencies it waits for."""
+        if not waiting:
+            return self.running[name].cause()
+        rule = self.services[name].depends_on
+        unmet = [
+            f"{target} {condition}"
+            for target, condition in rule.items()
+            if not self._satisfied(target, condition)
+        ]
+        return f"waits for {', '.join(unmet)}"
 
     def _satisfied(self, target: str, condition: str) -> bool:
         member = self.running[target]
@@ -344,25 +367,51 @@ class Rehearsal:
     def recreate(self, service: str, timeout: float = 120) -> None:
         """`docker compose up --force-recreate SERVICE` (as after `down` and `up`): a new container from the
         image; only its volumes keep what the old one wrote."""
-        member = self.running[service]
-        member.stop()
+        self._renew(service)
+        self.running[service].start()
+        self._wait_ready(service, timeout)
+
+    def up_again(self, variables: dict[str, str], timeout: float = UP_TIMEOUT) -> list[str]:
+        """`VARIABLES docker compose up -d` on the running stack: the compose file is read again with the
+        shell's ``variables`` added; each service whose configuration changed gets a new container, and the
+        one-shot services run again, each as its dependencies allow. Returns the services given a new one."""
+        self.variables = {**self.variables, **variables}
+        services = compose_file.load(self.variables, project=self.project)
+        if set(services) != set(self.services):
+            raise RehearsalError(f"services {sorted(self.services)} became {sorted(services)}: start anew")
+        changed = [name for name, service in services.items() if service != self.services[name]]
+        if moved := [name for name in changed if services[name].ports != self.services[name].ports]:
+            raise RehearsalError(f"{moved}: published ports would move; the rehearsal keeps those it made")
+        self.services = services
+        for name in changed:
+            self.running[name].service = services[name]
+            self._renew(name)
+        self._start_in_order(
+            [name for name in services if name in changed or services[name].one_shot], timeout
+        )
+        return changed
+
+    def _renew(self, service: str) -> None:
+        """Stop ``service`` and give it a new container from its image, not started yet."""
+        self.running[service].stop()
         host = self.network.hosts[service]
         host.close()
         shutil.rmtree(host.folder)
         host.folder.mkdir(parents=True)
-        member.container = self._create(service)
-        member.start()
-        self._wait_ready(service, timeout)
+        self.running[service].renew(self._create(service))
 
     def _wait_ready(self, service: str, timeout: float) -> None:
         member = self.running[service]
         deadline = time.monotonic() + timeout
         while not member.ready():
             if why := member.failed():
-                raise RehearsalError(f"{service} {why} after it started again.\n{member.log_tail()}")
+                raise RehearsalError(
+                    f"{service} {why} after it started again: {member.cause()}\n{member.log_tail()}"
+                )
             if time.monotonic() > deadline:
                 raise RehearsalError(
-                    f"{service} not ready {timeout:.0f} s after it started again.\n{member.log_tail()}"
+                    f"{service} not ready {timeout:.0f} s after it started again: {member.cause()}\n"
+                    f"{member.log_tail()}"
                 )
             time.sleep(0.2)
 
