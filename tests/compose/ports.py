@@ -47,10 +47,14 @@ def _pump(client: socket.socket, namespace: Path, address: tuple[str, int]) -> N
                 selector.register(sock, selectors.EVENT_READ)
             while True:
                 for key, _ in selector.select():
-                    data = key.fileobj.recv(65536)
+                    try:
+                        data = key.fileobj.recv(65536)
+                        if data:
+                            peers[key.fileobj].sendall(data)
+                    except OSError:  # one end reset the connection (a server stopped): close the other
+                        return
                     if not data:
                         return
-                    peers[key.fileobj].sendall(data)
 
 
 class PublishedPort:

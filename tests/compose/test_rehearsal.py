@@ -185,7 +185,12 @@ def test_a_lost_bucket_shows_in_status_and_a_restarted_s3_makes_it_again(compose
     compose_stack.restart("s3")
     status = lab(compose_stack, "status", "s3")
     assert status.split()[1] == "up", status
-    client = published_client(compose_stack)
+    full_refresh_carries_prod_to_the_warehouse(compose_stack)
+
+
+def full_refresh_carries_prod_to_the_warehouse(stack) -> None:
+    """One run of the full refresh, triggered through the published port: MySQL -> S3 -> the emulator."""
+    client = published_client(stack)
     client.set_paused(FULL_REFRESH, False)
     # The lab calendar's last day: no other test runs the full refresh for it, and a later date would get a
     # run with no task (after the DAG's end_date), green without having run.
@@ -193,7 +198,7 @@ def test_a_lost_bucket_shows_in_status_and_a_restarted_s3_makes_it_again(compose
     run = client.wait_for_run(FULL_REFRESH, run_id)
     tasks = {task["task_id"]: task["state"] for task in client.task_instances(FULL_REFRESH, run_id)}
     assert run["state"] == "success" and set(tasks.values()) == {"success"} and len(tasks) == 2, (run, tasks)
-    assert warehouse_count(compose_stack) == source_count(compose_stack)
+    assert warehouse_count(stack) == source_count(stack)
 
 
 def test_init_runs_again_harmlessly(compose_stack):
@@ -224,3 +229,20 @@ def test_reset_from_the_jupyter_container_deletes_the_runs(compose_stack):
     assert "DAG runs deleted" in output, output
     assert published_client(compose_stack).runs(FULL_REFRESH) == []
     assert warehouse_count(compose_stack) == 0
+
+
+def test_moto_swapped_in_for_localstack_carries_the_full_refresh(compose_stack):
+    """`LAB_S3_SERVER=moto docker compose up -d` on the running stack: only s3 gets a new container, moto's;
+    `init` runs again and makes the bucket in it; then the full refresh exports to it from the airflow
+    container and the emulator COPYs from it, through s3:4566 as before. Last, after reset: the stack stays
+    on moto, and the rest of the rehearsal needs no second stack."""
+    assert compose_stack.up_again({"LAB_S3_SERVER": "moto"}) == ["s3"]
+    with urllib.request.urlopen(
+        f"http://127.0.0.1:{compose_stack.published('s3', 4566)}/moto-api/", timeout=30
+    ) as response:
+        assert response.status == 200, "moto's own API answers: the server is moto"
+    status = lab(compose_stack, "status", "s3")
+    assert status.split()[1] == "up", status
+    full_refresh_carries_prod_to_the_warehouse(compose_stack)
+    exported = published_s3(compose_stack).list_objects_v2(Bucket=DOTENV["LAB_S3_BUCKET"])
+    assert exported.get("KeyCount", 0) > 0, "the full refresh's export is in moto"
