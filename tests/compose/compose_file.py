@@ -1,4 +1,5 @@
-"""docker-compose.yml as `docker compose` reads it: variables substituted, env files merged, durations parsed.
+"""docker-compose.yml as `docker compose` reads it: variables substituted, `extends` applied, env files
+merged, durations parsed.
 
 Pure functions: the rehearsal (tests/compose/rehearsal.py) starts what this returns, and the file-level tests
 (tests/stack/test_compose.py) check it, so both read the one compose file, not a copy of its facts.

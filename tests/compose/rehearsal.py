@@ -8,9 +8,10 @@
         stack.up_again({"LAB_S3_SERVER": "moto"})  # `LAB_S3_SERVER=moto docker compose up -d`
 
 The compose file is read as compose reads it (compose_file.py): command, environment and env_file after
-${VAR:-default} substitution, user, volumes, published ports, health checks with their intervals, depends_on
-conditions and restart policies. Hosts and their network come from hosts.py, the images' stand-ins from
-images.py, published ports from ports.py. What it cannot prove is the images themselves (README says so).
+${VAR:-default} substitution and `extends` (the s3 service's server: LAB_S3_SERVER), user, volumes,
+published ports, health checks with their intervals, depends_on conditions and restart policies. Hosts
+and their network come from hosts.py, the images' stand-ins from images.py, published ports from ports.py.
+What it cannot prove is the images themselves (README says so).
 """
 
 from __future__ import annotations
