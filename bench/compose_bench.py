@@ -6,7 +6,7 @@ in a sandbox) measured the same way on the same machine, and the two totals side
 plays MySQL 8.4 with MariaDB and runs the lab's image as this checkout: its figures are the compose file's
 own start order and the lab's processes, not Docker's overhead or the images' sizes.
 
-    PYTHONPATH=. .venv/bin/python bench/compose_bench.py [--idle 20]    # as root (network namespaces)
+    PYTHONPATH=. .venv/bin/python bench/compose_bench.py [--idle 20] [--s3-server moto]  # as root
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ def one_dag_run(client: airflow_client.Client) -> float:
     return time.monotonic() - started
 
 
-def compose_figures(idle: float) -> tuple[float, dict[str, float], float, dict[str, float]]:
+def compose_figures(idle: float, s3_server: str) -> tuple[float, dict[str, float], float, dict[str, float]]:
     """(seconds to all ready, per service seconds, seconds of one DAG run, per service RSS MiB)."""
-    stack = Rehearsal(files_folder("nps-compose-bench"), dotenv={})
+    stack = Rehearsal(files_folder("nps-compose-bench"), {"LAB_S3_SERVER": s3_server}, dotenv={})
     try:
         started = time.monotonic()
         ready = stack.up()
@@ -65,9 +65,12 @@ def native_figures(idle: float) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--idle", type=float, default=20, help="seconds idle before memory is measured")
+    parser.add_argument(
+        "--s3-server", choices=["localstack", "moto"], default="localstack", help="LAB_S3_SERVER"
+    )
     args = parser.parse_args()
 
-    total, ready, compose_run, memory = compose_figures(args.idle)
+    total, ready, compose_run, memory = compose_figures(args.idle, args.s3_server)
     native_up, native_run, native_memory = native_figures(args.idle)
 
     print("compose rehearsal, per service: seconds from `up` until ready; RSS MiB after one DAG run")
@@ -84,7 +87,7 @@ def main() -> None:
         print(f"{label:<30}{in_compose:>10.1f}{native:>10.1f}{in_compose / native:>8.2f}")
     print(f"{'RSS of all services, MiB':<30}{compose_memory:>10.1f}")
     print(
-        "(the lab's own: s3, redshift, airflow, jupyter; S3 is LocalStack in compose and moto natively."
+        f"(the lab's own: s3, redshift, airflow, jupyter; S3 is {args.s3_server} in compose, moto natively."
         " Natively MySQL and PostgreSQL are the machine's servers, not counted.)"
     )
 
