@@ -231,6 +231,7 @@ NOT_NAVIGATIONS = [
     'delete from "db"."s"."t" using "db"."s"."t__tmp" where ("db"."s"."t__tmp".id = "db"."s"."t".id)',
     "UPDATE s.t SET a = u.a FROM s.u WHERE s.t.id = u.id",
     "SELECT information_schema.columns.column_name FROM information_schema.columns",
+    "SELECT pg_catalog.pg_class.relname, public.t.a FROM pg_class, t",
     "WITH w AS (SELECT 1 AS a) SELECT w.a FROM w",
     "SELECT sub.a FROM (SELECT 1 AS a) sub, generate_series(1, 2) g WHERE g.g > 0",
     "SELECT i.indkey[0] FROM pg_catalog.pg_index i",
