@@ -38,7 +38,8 @@ SEARCH_PATH_TAIL = FUNCTION_SCHEMA
 SQL_DIR = Path(__file__).parent
 # In this order: each file uses only what the files before it define; pass_through.sql reads them all.
 LIBRARY_FILES = (
-    "dates.sql", "strings.sql", "numbers.sql", "conditionals.sql", "catalog.sql", "table_attributes.sql"
+    "dates.sql", "strings.sql", "numbers.sql", "conditionals.sql", "catalog.sql", "table_attributes.sql",
+    "super.sql",
 )  # fmt: skip
 
 # Redshift converts these to text where a string function expects text (r_Type_conversion.html); each
@@ -67,12 +68,8 @@ UNSUPPORTED_FUNCTIONS = frozenset(
         # string and hash functions
         "strtol", "fnv_hash", "crc32", "func_sha1", "sha1", "sha2", "checksum", "octetindex", "difference",
         "soundex", "texttoint_alt", "texttonumeric_alt", "bpcharcmp", "bttext_pattern_cmp",
-        # JSON and SUPER
-        "json_parse", "json_serialize", "json_serialize_to_varbyte", "is_valid_json", "is_valid_json_array",
-        "can_json_parse", "json_size", "is_array", "is_object", "is_scalar", "is_boolean", "is_number",
-        "is_integer", "is_bigint", "is_smallint", "is_float", "is_decimal", "is_varchar", "is_char",
-        "array_flatten", "get_array_length", "split_to_array", "subarray", "array_concat",
-        "object_transform", "array_sort", "array_distinct",
+        # SUPER (the rest: super.sql)
+        "json_serialize_to_varbyte", "array_flatten", "object_transform", "array_sort", "array_distinct",
         # VARBYTE
         "to_varbyte", "from_varbyte", "varbyte_length",
         # dates
@@ -90,7 +87,7 @@ UNSUPPORTED_FUNCTIONS = frozenset(
 )  # fmt: skip
 # The emulated names PostgreSQL has too, with forms of its own that a call may also match.
 ALSO_POSTGRESQL = frozenset(
-    ("avg", "date_part", "date_trunc", "json_array_length", "json_extract_path_text", "left",
+    ("avg", "date_part", "date_trunc", "json_array_length", "json_extract_path_text", "json_typeof", "left",
      "regexp_replace", "right", "round", "strpos", "substr", "sum", "trunc")
 )  # fmt: skip
 # Families refused by their prefix: spatial (ST_), H3 indexes, geohashes.

@@ -10,6 +10,7 @@ Pure functions: no I/O, no state. What changes:
   storage, not results. What they declared goes along in a comment, for the catalog
   (table_attributes.py). IDENTITY(seed, step), GETDATE() and SYSDATE get their PostgreSQL spelling.
 - Redshift syntax PostgreSQL lacks (SELECT TOP, LISTAGG, SHOW TABLES, bare dateparts, ...): dialect.py.
+- SUPER's syntax (ARRAY(...), `::super`, PartiQL navigation and unnesting): super_paths.py.
 - Calls of the emulator's Redshift functions are qualified with their schema, so that no user's function of
   the same name answers in their place (builtins.py).
 - Key constraints stay in the catalog (information_schema lists them, as Redshift's does) but are not
@@ -44,6 +45,8 @@ from emulators.redshift.sql.dialect import (
     rewrite_search_path,
     show_command_sql,
 )
+from emulators.redshift.sql.super_paths import TRIGGER_WORDS as SUPER_TRIGGER_WORDS
+from emulators.redshift.sql.super_paths import may_navigate, rewrite_super
 from emulators.redshift.sql.table_attributes import altered_table_sql, declared_comment
 from emulators.redshift.tokens import (
     DOLLAR,
@@ -75,6 +78,8 @@ _MAY_NEED_REWRITING = (
     "show", "search_path",
     # catalog_queries.py
     *CATALOG_TRIGGER_WORDS,
+    # super_paths.py
+    *SUPER_TRIGGER_WORDS,
     # builtins.py
     *sorted(LIBRARY_NAMES), *sorted(LIBRARY_RELATIONS),
 )  # fmt: skip
@@ -99,7 +104,7 @@ def rewrite(sql: str) -> Rewritten:
     """The client's SQL as PostgreSQL must receive it; raises RedshiftError for refused input."""
     lowered = sql.lower()
     touches_system_tables = any(name in lowered for name in _SYSTEM_TABLES)
-    if not any(word in lowered for word in _MAY_NEED_REWRITING):
+    if not any(word in lowered for word in _MAY_NEED_REWRITING) and not may_navigate(lowered):
         return Rewritten(sql, (), sql, touches_system_tables)
     tokens = tokenize(sql)
     pieces: list[str] = []
@@ -199,6 +204,7 @@ def _rewrite_plain(tokens: list[Token]) -> str:
     if keyword in ("SET", "RESET"):
         rewrite_search_path(statement)
     else:
+        rewrite_super(statement)
         rewrite_expressions(statement)
         qualify_library_calls(statement.words, statement.positions, out)
         qualify_library_relations(statement.words, statement.positions, out)
