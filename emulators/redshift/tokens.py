@@ -153,9 +153,14 @@ def quote_hash_name(token: Token) -> str:
 
 def closing_parenthesis(words: list[Token], opening: int) -> int:
     """Index of the ")" that closes the "(" at words[opening] (the last word if it is never closed)."""
+    return closing_bracket(words, opening, "(", ")")
+
+
+def closing_bracket(words: list[Token], opening: int, opener: str, closer: str) -> int:
+    """Index of the `closer` that closes the `opener` at words[opening] (the last word if never closed)."""
     depth = 0
     for k in range(opening, len(words)):
-        depth += (words[k].text == "(") - (words[k].text == ")")
+        depth += (words[k].text == opener) - (words[k].text == closer)
         if depth == 0:
             return k
     return len(words) - 1

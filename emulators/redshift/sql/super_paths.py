@@ -31,7 +31,16 @@ import re
 
 from emulators.redshift.sql.dialect import Statement
 from emulators.redshift.sql.functions import FUNCTION_SCHEMA
-from emulators.redshift.tokens import NUMBER, QIDENT, STRING, WORD, Token, closing_parenthesis, quote_literal
+from emulators.redshift.tokens import (
+    NUMBER,
+    QIDENT,
+    STRING,
+    WORD,
+    Token,
+    closing_bracket,
+    closing_parenthesis,
+    quote_literal,
+)
 
 # Substrings (of the lower-cased statement) that ARRAY(...) and casts to SUPER need; navigation and unnesting
 # need a dotted name outside a relation's place (may_navigate).
@@ -256,7 +265,7 @@ def _chains(words: list[Token], first: int, taken: set[int]) -> list[tuple[int, 
             if following.text == "." and end + 2 < len(words) and words[end + 2].kind in (WORD, QIDENT):
                 end += 2
             elif following.text == "[":
-                end = _subscript_end(words, end + 1)
+                end = closing_bracket(words, end + 1, "[", "]")
             else:
                 break
         after = words[end + 1] if end + 1 < len(words) else Token(WORD, "")
@@ -264,15 +273,6 @@ def _chains(words: list[Token], first: int, taken: set[int]) -> list[tuple[int, 
             chains.append((k, end))
         k = end + 1
     return chains
-
-
-def _subscript_end(words: list[Token], opening: int) -> int:
-    depth = 0
-    for k in range(opening, len(words)):
-        depth += (words[k].text == "[") - (words[k].text == "]")
-        if depth == 0:
-            return k
-    return len(words) - 1
 
 
 def _navigate(statement: Statement, relations: _Relations, start: int, end: int) -> None:
@@ -292,7 +292,7 @@ def _navigate(statement: Statement, relations: _Relations, start: int, end: int)
     steps, j = [], dotted[column] + 1
     while j <= end:
         if words[j].text == "[":
-            j = _subscript_end(words, j)
+            j = closing_bracket(words, j, "[", "]")
         elif words[j].text == ".":
             steps.append(j)
         j += 1
